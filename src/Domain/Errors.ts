@@ -1,0 +1,92 @@
+import { Schema } from "effect"
+
+/** No tenant with that id is connected. */
+export class TenantNotFound extends Schema.TaggedError<TenantNotFound>()("TenantNotFound", {
+  tenantId: Schema.String
+}) {
+  override get message() {
+    return `tenant "${this.tenantId}" is not connected (see: ordersync tenants add)`
+  }
+}
+
+/** Amazon answered 429 QuotaExceeded. */
+export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExceeded", {
+  operation: Schema.String
+}) {}
+
+/** A failure worth retrying: 5xx, network errors, cut-off or malformed bodies. */
+export class AmazonUnavailable extends Schema.TaggedError<AmazonUnavailable>()("AmazonUnavailable", {
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.operation}: ${this.reason}`
+  }
+}
+
+/** The access token expired: refresh once and retry. */
+export class AccessTokenExpired extends Schema.TaggedError<AccessTokenExpired>()("AccessTokenExpired", {}) {}
+
+/** The seller's authorisation is gone (invalid_grant, or a revoked/invalid access token): stop this tenant. */
+export class CredentialsRevoked extends Schema.TaggedError<CredentialsRevoked>()("CredentialsRevoked", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `Amazon refused the tenant's credentials: ${this.reason}`
+  }
+}
+
+/** Amazon could not decode or no longer accepts a page token: restart the window from its last order. */
+export class PageTokenRejected extends Schema.TaggedError<PageTokenRejected>()("PageTokenRejected", {
+  reason: Schema.String
+}) {}
+
+/** A 4xx Amazon gave that no retry can fix (a bug, or a configuration error such as a wrong marketplace). */
+export class AmazonRejected extends Schema.TaggedError<AmazonRejected>()("AmazonRejected", {
+  operation: Schema.String,
+  status: Schema.Number,
+  code: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.operation} was rejected by Amazon (${this.status} ${this.code}): ${this.reason}`
+  }
+}
+
+/** Another live process holds the tenant's lease. */
+export class LeaseHeld extends Schema.TaggedError<LeaseHeld>()("LeaseHeld", {
+  tenantId: Schema.String,
+  owner: Schema.String,
+  expiresAt: Schema.Date
+}) {
+  override get message() {
+    return `tenant "${this.tenantId}" is being synced by ${this.owner} (lease valid until ${this.expiresAt.toISOString()})`
+  }
+}
+
+/** This process no longer holds the lease (another took it over): it must stop writing for the tenant. */
+export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
+  tenantId: Schema.String
+}) {
+  override get message() {
+    return `lost the lease on tenant "${this.tenantId}" to another process`
+  }
+}
+
+/** A refresh token could not be decrypted with the configured key. */
+export class SecretKeyMismatch extends Schema.TaggedError<SecretKeyMismatch>()("SecretKeyMismatch", {
+  tenantId: Schema.String
+}) {
+  override get message() {
+    return `the refresh token of tenant "${this.tenantId}" was encrypted under another key: set ORDERSYNC_SECRET_KEY to the key it was stored with, or re-add the tenant`
+  }
+}
+
+/** A backfill is already running for the tenant. */
+export class BackfillAlreadyRunning extends Schema.TaggedError<BackfillAlreadyRunning>()("BackfillAlreadyRunning", {
+  tenantId: Schema.String
+}) {
+  override get message() {
+    return `a backfill of tenant "${this.tenantId}" is already running`
+  }
+}

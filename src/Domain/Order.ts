@@ -1,0 +1,29 @@
+import { Schema } from "effect"
+
+/** One Amazon order as ordersync stores it, whichever Orders API version it came from. */
+export class Order extends Schema.Class<Order>("Order")({
+  externalOrderId: Schema.String,
+  marketplaceId: Schema.NullOr(Schema.String),
+  orderDate: Schema.DateFromSelf,
+  lastUpdateDate: Schema.DateFromSelf,
+  orderStatus: Schema.String,
+  fulfillmentChannel: Schema.NullOr(Schema.String),
+  salesChannel: Schema.NullOr(Schema.String),
+  /** Decimal string as Amazon sent it; null for Pending orders. */
+  totalAmount: Schema.NullOr(Schema.String),
+  currency: Schema.NullOr(Schema.String),
+  itemsCount: Schema.NullOr(Schema.Int),
+  /** The order exactly as Amazon sent it. */
+  raw: Schema.Unknown
+}) {}
+
+/** An order Amazon sent that did not decode: kept with the reason, never dropped. */
+export interface QuarantinedOrder {
+  readonly externalOrderId: string | null
+  readonly raw: unknown
+  readonly error: string
+}
+
+export type DecodedOrder =
+  | { readonly _tag: "Order"; readonly order: Order }
+  | { readonly _tag: "Quarantined"; readonly quarantined: QuarantinedOrder }

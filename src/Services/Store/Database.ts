@@ -1,0 +1,78 @@
+import { NodeContext } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { PgClient, PgMigrator } from "@effect/sql-pg"
+import { Config, Duration, Effect, Layer, Option, Redacted, Ref, Schedule } from "effect"
+import { loader } from "../../../migrations/index.js"
+import * as Embedded from "./EmbeddedPostgres.js"
+
+export const DatabaseConfig = Config.all({
+  url: Config.option(Config.redacted("DATABASE_URL")),
+  dataDir: Config.string("ORDERSYNC_DATA_DIR").pipe(Config.withDefault(".ordersync")),
+  port: Config.integer("ORDERSYNC_DB_PORT").pipe(Config.withDefault(0)),
+  poolSize: Config.integer("ORDERSYNC_DB_POOL_SIZE").pipe(Config.withDefault(10))
+})
+
+const otherClients = (sql: SqlClient.SqlClient) =>
+  sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname IS NOT NULL`.pipe(
+    Effect.map((rows) => rows[0]?.n ?? 0),
+    Effect.orElseSucceed(() => 0)
+  )
+
+const pool = (options: PgClient.PgClientConfig) =>
+  PgClient.layer({
+    applicationName: "ordersync",
+    connectTimeout: Duration.seconds(10),
+    idleTimeout: Duration.seconds(60),
+    ...options
+  })
+
+/**
+ * The PostgreSQL client: `DATABASE_URL` when set, otherwise the embedded server in the data directory, started
+ * for this scope and stopped with it (unless another process still uses it).
+ */
+export const PgLive = Layer.unwrapScoped(
+  Effect.gen(function*() {
+    const config = yield* DatabaseConfig
+    if (Option.isSome(config.url)) {
+      return pool({ url: config.url.value, maxConnections: config.poolSize })
+    }
+    const others = yield* Ref.make(0)
+    const server = yield* Effect.acquireRelease(
+      Embedded.acquire({
+        dataDir: config.dataDir,
+        port: config.port,
+        log: (line) => Effect.runSync(Effect.logInfo(line))
+      }),
+      (server) => Effect.flatMap(Ref.get(others), (n) => Embedded.release(server, n))
+    )
+    const client = pool({
+      host: server.host,
+      port: server.port,
+      username: server.user,
+      password: server.password,
+      database: "postgres",
+      maxConnections: config.poolSize
+    })
+    // Runs before the pool closes: remember whether another process is still connected.
+    const watch = Layer.scopedDiscard(
+      Effect.addFinalizer(() => Effect.flatMap(SqlClient.SqlClient, otherClients).pipe(Effect.flatMap((n) => Ref.set(others, n))))
+    )
+    return Layer.provideMerge(watch, client)
+  })
+)
+
+/** Applies migrations/ (idempotent; concurrent starters serialise on the migrator's table lock). */
+export const migrate = PgMigrator.run({ loader }).pipe(
+  Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") }),
+  Effect.provide(NodeContext.layer)
+)
+
+export const MigratorLive = Layer.effectDiscard(migrate)
+
+/** Everything that uses SQL depends on this: the client, with migrations applied. */
+export const SqlLive = MigratorLive.pipe(Layer.provideMerge(PgLive))
+
+/** A test or tool that already knows its server. */
+export const SqlFromUrl = (url: string) =>
+  MigratorLive.pipe(Layer.provideMerge(pool({ url: Redacted.make(url), maxConnections: 10 })))
