@@ -34,7 +34,7 @@ export const Faults = Schema.Struct({
   malformedJsonProbability: Schema.optionalWith(Probability, { default: zero }),
   /** Real milliseconds (network latency does not scale with timeFactor). */
   slowResponseMs: Schema.optionalWith(Schema.NonNegative, { default: zero }),
-  slowResponseProbability: Schema.optionalWith(Probability, { default: zero }),
+  slowResponseProbability: Schema.optionalWith(Probability, { default: () => 1 }),
   hangProbability: Schema.optionalWith(Probability, { default: zero }),
   /** Amazon seconds; overrides the global lifetime for this seller (early expiry). */
   accessTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),

@@ -1,0 +1,168 @@
+import { formatMinor, type OrderItem, orderItems } from "./Catalog.js"
+import type { GroundTruthOrder } from "./Listing.js"
+import { findMarketplace } from "./Marketplaces.js"
+import {
+  type FulfillmentStatus,
+  type OrderBook,
+  orderIdOf,
+  orderSeed,
+  SECOND,
+  statusAt,
+  updatedAt
+} from "./OrderBook.js"
+import { makeRandom, mixSeed } from "./Random.js"
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z")
+
+const v0Status: Record<FulfillmentStatus, string> = {
+  PENDING: "Pending",
+  UNSHIPPED: "Unshipped",
+  PARTIALLY_SHIPPED: "PartiallyShipped",
+  SHIPPED: "Shipped",
+  CANCELLED: "Canceled",
+  UNFULFILLABLE: "Unfulfillable",
+  PENDING_AVAILABILITY: "PendingAvailability"
+}
+
+/** Pending orders carry no total and no item prices, as on Amazon. */
+const hasTotal = (status: FulfillmentStatus) => status !== "PENDING" && status !== "PENDING_AVAILABILITY"
+
+interface OrderFacts {
+  readonly orderId: string
+  readonly createdTime: string
+  readonly lastUpdatedTime: string
+  readonly status: FulfillmentStatus
+  readonly marketplaceId: string
+  readonly marketplaceName: string
+  readonly countryCode: string
+  readonly currency: string
+  readonly fulfilledByAmazon: boolean
+  readonly items: ReadonlyArray<OrderItem>
+  readonly totalMinor: number
+  readonly seed: number
+  readonly createdMs: number
+}
+
+const factsOf = (book: OrderBook, i: number, now: number): OrderFacts => {
+  const marketplaceId = book.marketplaceIds[book.marketplace[i]!]!
+  const marketplace = findMarketplace(marketplaceId)
+  const seed = orderSeed(book, i)
+  const items = orderItems(book.catalog, seed, marketplaceId)
+  return {
+    orderId: orderIdOf(book, i),
+    createdTime: iso(book.created[i]!),
+    lastUpdatedTime: iso(updatedAt(book, i, now)),
+    status: statusAt(book, i, now),
+    marketplaceId,
+    marketplaceName: marketplace?.name ?? "Amazon",
+    countryCode: marketplace?.countryCode ?? "US",
+    currency: marketplace?.currency ?? "USD",
+    fulfilledByAmazon: book.fulfilledByAmazon[i] === 1,
+    items,
+    totalMinor: items.reduce((sum, item) => sum + item.unitPriceMinor * item.quantity, 0),
+    seed,
+    createdMs: book.created[i]!
+  }
+}
+
+export const groundTruthOrder = (book: OrderBook, i: number, asOf: number): GroundTruthOrder => {
+  const facts = factsOf(book, i, asOf)
+  const total = hasTotal(facts.status)
+  return {
+    orderId: facts.orderId,
+    createdTime: facts.createdTime,
+    lastUpdatedTime: facts.lastUpdatedTime,
+    status: facts.status,
+    totalAmount: total ? formatMinor(facts.totalMinor, facts.currency) : null,
+    currency: total ? facts.currency : null,
+    marketplaceId: facts.marketplaceId
+  }
+}
+
+export type IncludedData = ReadonlySet<string>
+
+const cities: ReadonlyArray<readonly [string, string, string]> = [
+  ["SEATTLE", "WA", "98101"],
+  ["AUSTIN", "TX", "73301"],
+  ["LONDON", "London", "SW1A 1AA"],
+  ["BERLIN", "Berlin", "10115"],
+  ["TORONTO", "ON", "M5H 2N2"]
+]
+
+/** An order of Orders API 2026-01-01, shaped by the `Order` definition of its model. */
+export const renderOrder2026 = (book: OrderBook, i: number, now: number, included: IncludedData): Record<string, unknown> => {
+  const facts = factsOf(book, i, now)
+  const priced = hasTotal(facts.status)
+  const money = (minor: number) => ({ amount: formatMinor(minor, facts.currency), currencyCode: facts.currency })
+  const shipped = facts.status === "SHIPPED"
+  const order: Record<string, unknown> = {
+    orderId: facts.orderId,
+    createdTime: facts.createdTime,
+    lastUpdatedTime: facts.lastUpdatedTime,
+    programs: facts.fulfilledByAmazon ? ["PRIME"] : [],
+    salesChannel: { channelName: "AMAZON", marketplaceId: facts.marketplaceId, marketplaceName: facts.marketplaceName },
+    fulfillment: {
+      fulfillmentStatus: facts.status,
+      fulfilledBy: facts.fulfilledByAmazon ? "AMAZON" : "MERCHANT",
+      fulfillmentServiceLevel: "STANDARD"
+    },
+    orderItems: facts.items.map((item) => ({
+      orderItemId: item.orderItemId,
+      quantityOrdered: item.quantity,
+      product: {
+        asin: item.product.asin,
+        title: item.product.title,
+        sellerSku: item.product.sellerSku,
+        condition: { conditionType: "New", conditionSubtype: "New" },
+        ...(priced ? { price: { unitPrice: money(item.unitPriceMinor) } } : {})
+      },
+      ...(priced ? { proceeds: { proceedsTotal: money(item.unitPriceMinor * item.quantity) } } : {}),
+      fulfillment: { quantityFulfilled: shipped ? item.quantity : 0, quantityUnfulfilled: shipped ? 0 : item.quantity }
+    }))
+  }
+  if (priced) order.proceeds = { grandTotal: money(facts.totalMinor) }
+  if (included.has("BUYER")) order.buyer = { buyerEmail: `${facts.orderId.replaceAll("-", "")}@marketplace.amazon.com` }
+  if (included.has("RECIPIENT")) {
+    const [city, stateOrRegion, postalCode] = cities[makeRandom(mixSeed(facts.seed, 3)).int(cities.length)]!
+    order.recipient = { deliveryAddress: { city, stateOrRegion, postalCode, countryCode: facts.countryCode, addressType: "RESIDENTIAL" } }
+  }
+  return order
+}
+
+/** An order of Orders API v0, shaped by the `Order` definition of its model. */
+export const renderOrderV0 = (book: OrderBook, i: number, now: number): Record<string, unknown> => {
+  const facts = factsOf(book, i, now)
+  const quantity = facts.items.reduce((sum, item) => sum + item.quantity, 0)
+  const shipped = facts.status === "SHIPPED" ? quantity : 0
+  const order: Record<string, unknown> = {
+    AmazonOrderId: facts.orderId,
+    PurchaseDate: facts.createdTime,
+    LastUpdateDate: facts.lastUpdatedTime,
+    OrderStatus: v0Status[facts.status],
+    FulfillmentChannel: facts.fulfilledByAmazon ? "AFN" : "MFN",
+    SalesChannel: facts.marketplaceName,
+    ShipServiceLevel: facts.fulfilledByAmazon ? "Expedited" : "Std US D2D Dom",
+    NumberOfItemsShipped: shipped,
+    NumberOfItemsUnshipped: quantity - shipped,
+    PaymentMethod: "Other",
+    PaymentMethodDetails: ["Standard"],
+    MarketplaceId: facts.marketplaceId,
+    ShipmentServiceLevelCategory: facts.fulfilledByAmazon ? "Expedited" : "Standard",
+    OrderType: "StandardOrder",
+    EarliestShipDate: iso(facts.createdMs + 86_400 * SECOND),
+    LatestShipDate: iso(facts.createdMs + 2 * 86_400 * SECOND),
+    IsBusinessOrder: false,
+    IsPrime: facts.fulfilledByAmazon,
+    IsPremiumOrder: false,
+    IsGlobalExpressEnabled: false,
+    IsReplacementOrder: false,
+    IsSoldByAB: false,
+    IsISPU: false,
+    IsAccessPointOrder: false,
+    HasRegulatedItems: false
+  }
+  if (hasTotal(facts.status)) {
+    order.OrderTotal = { CurrencyCode: facts.currency, Amount: formatMinor(facts.totalMinor, facts.currency) }
+  }
+  return order
+}
