@@ -1,0 +1,151 @@
+import { Ajv, type ValidateFunction } from "ajv"
+import formatsPlugin from "ajv-formats"
+import { existsSync, readFileSync } from "node:fs"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+import { expect } from "vitest"
+import type { SimulatorConfigInput } from "../../src/Simulator/Config.js"
+import { startSimulator, type SimulatorHandle } from "../../src/Simulator/Server.js"
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+export const modelsDir = process.env.SPAPI_MODELS_DIR ?? path.resolve(repo, "../shared/reference/sp-api")
+export const modelsPresent = existsSync(path.join(modelsDir, "orders_2026-01-01.json")) && existsSync(path.join(modelsDir, "ordersV0.json"))
+
+export const clientId = "ordersync-demo-client"
+export const clientSecret = "ordersync-demo-secret"
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any
+  readonly text: string
+}
+
+/** Every Orders API answer seen by the tests, checked against the official models. */
+export type Operation = "searchOrders" | "getOrder" | "getOrders" | "getOrderV0"
+
+const definitionFor: Record<Operation, (status: number) => string> = {
+  searchOrders: (status) => `orders2026#/definitions/${status === 200 ? "SearchOrdersResponse" : "ErrorList"}`,
+  getOrder: (status) => `orders2026#/definitions/${status === 200 ? "GetOrderResponse" : "ErrorList"}`,
+  getOrders: () => "ordersV0#/definitions/GetOrdersResponse",
+  getOrderV0: () => "ordersV0#/definitions/GetOrderResponse"
+}
+
+let ajv: Ajv | undefined
+const validators = new Map<string, ValidateFunction>()
+
+const validatorFor = (ref: string): ValidateFunction => {
+  if (!ajv) {
+    ajv = new Ajv({ strict: false, allErrors: true })
+    const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as (ajv: Ajv) => void
+    addFormats(ajv)
+    ajv.addSchema(JSON.parse(readFileSync(path.join(modelsDir, "orders_2026-01-01.json"), "utf8")), "orders2026")
+    ajv.addSchema(JSON.parse(readFileSync(path.join(modelsDir, "ordersV0.json"), "utf8")), "ordersV0")
+  }
+  let validate = validators.get(ref)
+  if (!validate) {
+    validate = ajv.getSchema(ref)!
+    validators.set(ref, validate)
+  }
+  return validate
+}
+
+export const checked = { count: 0 }
+
+/** Asserts that a body matches the model's definition for this operation and status. */
+export const expectMatchesModel = (operation: Operation, status: number, body: unknown): void => {
+  if (!modelsPresent) return
+  const validate = validatorFor(definitionFor[operation](status))
+  const valid = validate(body)
+  expect(valid ? [] : validate.errors, `${operation} ${status} body matches the model`).toEqual([])
+  checked.count++
+}
+
+export const operationOf = (pathname: string): Operation | undefined =>
+  pathname === "/orders/2026-01-01/orders" ? "searchOrders" :
+  pathname === "/orders/v0/orders" ? "getOrders" :
+  pathname.startsWith("/orders/2026-01-01/orders/") ? "getOrder" :
+  pathname.startsWith("/orders/v0/orders/") ? "getOrderV0" :
+  undefined
+
+export interface Client {
+  readonly simulator: SimulatorHandle
+  readonly token: (refreshToken: string) => Promise<string>
+  /** GET an SP-API path; the body is checked against the model when it is JSON. */
+  readonly get: (pathAndQuery: string, accessToken: string | undefined) => Promise<Reply>
+  readonly post: (pathname: string, body: string, contentType: string) => Promise<Reply>
+}
+
+export const connect = (simulator: SimulatorHandle): Client => {
+  const send = async (pathAndQuery: string, init: RequestInit): Promise<Reply> => {
+    const response = await fetch(`${simulator.url}${pathAndQuery}`, init)
+    const text = await response.text()
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = undefined
+    }
+    const operation = operationOf(new URL(pathAndQuery, simulator.url).pathname)
+    if (operation && body !== undefined) expectMatchesModel(operation, response.status, body)
+    return { status: response.status, headers: response.headers, body, text }
+  }
+  return {
+    simulator,
+    token: async (refreshToken) => {
+      const reply = await send("/auth/o2/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }).toString()
+      })
+      expect(reply.status).toBe(200)
+      return reply.body.access_token as string
+    },
+    get: (pathAndQuery, accessToken) =>
+      send(pathAndQuery, { headers: accessToken === undefined ? {} : { "x-amz-access-token": accessToken } }),
+    post: (pathname, body, contentType) => send(pathname, { method: "POST", headers: { "content-type": contentType }, body })
+  }
+}
+
+export const start = async (config: SimulatorConfigInput): Promise<Client> => connect(await startSimulator(config))
+
+export const seller = (sellerId: string, orders: number, extra: Record<string, unknown> = {}) => ({
+  sellerId,
+  refreshToken: `Atzr|${sellerId}`,
+  marketplaceIds: ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"] as const,
+  orders,
+  seed: 7,
+  ...extra
+})
+
+export const isoAgo = (ms: number): string => new Date(Date.now() - ms).toISOString()
+
+export const DAY = 86_400_000
+
+/** Polls until `check` returns a value, or fails at the deadline. */
+export const eventually = async <A>(check: () => Promise<A | undefined> | A | undefined, timeoutMs = 10_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error("condition not met before the deadline")
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** Follows pagination of searchOrders to the end. */
+export const searchAll = async (client: Client, accessToken: string, query: string): Promise<{ orders: Array<any>; pages: number; before: string }> => {
+  const orders: Array<any> = []
+  let pages = 0
+  let token: string | undefined
+  let before = ""
+  do {
+    const reply = await client.get(`/orders/2026-01-01/orders?${query}${token ? `&paginationToken=${encodeURIComponent(token)}` : ""}`, accessToken)
+    expect(reply.status, reply.text).toBe(200)
+    orders.push(...reply.body.orders)
+    before = reply.body.createdBefore ?? reply.body.lastUpdatedBefore
+    token = reply.body.pagination?.nextToken
+    pages++
+  } while (token)
+  return { orders, pages, before }
+}
