@@ -11,6 +11,8 @@ export default Effect.gen(function*() {
     "sellingPartnerId" TEXT,
     "marketplaceIds" TEXT[] NOT NULL,
     "refreshTokenCiphertext" TEXT NOT NULL,
+    -- Set when Amazon refused the tenant's credentials: the daemon leaves it alone until it is triggered again.
+    "parkedReason" TEXT,
     "createdAt" TIMESTAMPTZ NOT NULL DEFAULT now(),
     "updatedAt" TIMESTAMPTZ NOT NULL DEFAULT now()
   )`
@@ -26,6 +28,7 @@ export default Effect.gen(function*() {
     "pages" BIGINT NOT NULL DEFAULT 0,
     "requests" BIGINT NOT NULL DEFAULT 0,
     "throttled" BIGINT NOT NULL DEFAULT 0,
+    "quarantined" BIGINT NOT NULL DEFAULT 0,
     "activeMillis" BIGINT NOT NULL DEFAULT 0
   )`
   // Checkpoints: a backfill's time windows. A window resumes from its page token, or, when that expired,
@@ -36,7 +39,10 @@ export default Effect.gen(function*() {
     "startAt" TIMESTAMPTZ NOT NULL,
     "endAt" TIMESTAMPTZ NOT NULL,
     "status" TEXT NOT NULL DEFAULT 'pending' CHECK ("status" IN ('pending', 'done')),
+    -- The pagination in progress: its createdAfter (createdBefore is "endAt") and the next page's token.
+    "queryStart" TIMESTAMPTZ NOT NULL,
     "pageToken" TEXT,
+    -- Creation time of the last order committed in this window: where to restart when the token is refused.
     "resumeAfter" TIMESTAMPTZ,
     "pages" INTEGER NOT NULL DEFAULT 0,
     "orders" INTEGER NOT NULL DEFAULT 0,

@@ -90,3 +90,30 @@ export class BackfillAlreadyRunning extends Schema.TaggedError<BackfillAlreadyRu
     return `a backfill of tenant "${this.tenantId}" is already running`
   }
 }
+
+/** A request outside what ordersync accepts (days out of range, unknown tenant id format, …). */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return this.reason
+  }
+}
+
+/** The backfill was paused (by a user, from any replica) and stopped at a page boundary. */
+export class BackfillPaused extends Schema.TaggedError<BackfillPaused>()("BackfillPaused", {
+  tenantId: Schema.String
+}) {
+  override get message() {
+    return `the backfill of tenant "${this.tenantId}" is paused`
+  }
+}
+
+/** A delta sync needs the cursor that a finished initial backfill sets. */
+export class BackfillNotDone extends Schema.TaggedError<BackfillNotDone>()("BackfillNotDone", {
+  tenantId: Schema.String
+}) {
+  override get message() {
+    return `tenant "${this.tenantId}" has no finished initial backfill yet: run ordersync backfill run --tenant ${this.tenantId} first`
+  }
+}

@@ -2,6 +2,7 @@ import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { PgClient, PgMigrator } from "@effect/sql-pg"
 import { Config, Duration, Effect, Layer, Option, Redacted, Ref, Schedule } from "effect"
+import Pg from "pg"
 import { loader } from "../../../migrations/index.js"
 import * as Embedded from "./EmbeddedPostgres.js"
 
@@ -19,9 +20,19 @@ const otherClients = (sql: SqlClient.SqlClient) =>
     Effect.orElseSucceed(() => 0)
   )
 
+// Prisma's TIMESTAMP(3) columns hold UTC wall time; node-postgres would read them in the process' local zone.
+const TIMESTAMP_WITHOUT_TIME_ZONE = 1114
+const types: Pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP_WITHOUT_TIME_ZONE && format !== "binary"
+      ? (value: string) => new Date(value.replace(" ", "T") + "Z")
+      : Pg.types.getTypeParser(oid, format as "text")) as Pg.CustomTypesConfig["getTypeParser"]
+}
+
 const pool = (options: PgClient.PgClientConfig) =>
   PgClient.layer({
     applicationName: "ordersync",
+    types,
     connectTimeout: Duration.seconds(10),
     idleTimeout: Duration.seconds(60),
     ...options

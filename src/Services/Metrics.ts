@@ -1,0 +1,30 @@
+import { Metric, MetricBoundaries } from "effect"
+
+// Every figure /metrics exports. Services update them; the HTTP layer only reads them.
+export const spApiRequests = Metric.counter("ordersync_spapi_requests_total", {
+  description: "SP-API requests by operation and HTTP status (0 = no response)",
+  incremental: true
+})
+export const spApiThrottled = Metric.counter("ordersync_spapi_throttled_total", {
+  description: "SP-API requests answered 429 QuotaExceeded",
+  incremental: true
+})
+export const ordersUpserted = Metric.counter("ordersync_orders_upserted_total", {
+  description: "Orders inserted or updated in \"Order\"",
+  incremental: true
+})
+export const ordersQuarantined = Metric.counter("ordersync_orders_quarantined_total", {
+  description: "Orders that failed to decode and were kept in quarantine",
+  incremental: true
+})
+export const backfillProgress = Metric.gauge("ordersync_backfill_progress_ratio", {
+  description: "Share of the requested backfill range covered, per tenant (0..1)"
+})
+export const leasesHeld = Metric.gauge("ordersync_leases_held", {
+  description: "Tenant leases this process holds"
+})
+export const chunkUpsertSeconds = Metric.histogram(
+  "ordersync_chunk_upsert_seconds",
+  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 14 }),
+  "Duration of one chunk transaction (upsert + checkpoint)"
+)

@@ -1,0 +1,108 @@
+import { Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
+import { decode2026, decodeV0 } from "../Domain/AmazonOrders.js"
+import type { DecodedOrder } from "../Domain/Order.js"
+import { type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
+import { SpApiConfig } from "./SpApi/SpApiConfig.js"
+
+/** One listing of orders: a date family, its bounds, and where the pagination stands. */
+export interface PageQuery {
+  readonly family: "created" | "lastUpdated"
+  readonly after: Date
+  readonly before: Date
+  readonly marketplaceIds: ReadonlyArray<string>
+  readonly token: Option.Option<string>
+}
+
+export interface Page {
+  readonly orders: ReadonlyArray<DecodedOrder>
+  readonly nextToken: Option.Option<string>
+  readonly attempts: number
+  readonly throttled: number
+}
+
+const SearchOrdersBody = Schema.Struct({
+  orders: Schema.Array(Schema.Unknown),
+  pagination: Schema.optional(Schema.Struct({ nextToken: Schema.optional(Schema.String) }))
+})
+const GetOrdersBody = Schema.Struct({
+  payload: Schema.Struct({ Orders: Schema.Array(Schema.Unknown), NextToken: Schema.optional(Schema.String) })
+})
+
+const decoder = <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) =>
+  Either.mapLeft(Schema.decodeUnknownEither(schema)(body), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
+
+const iso = (date: Date) => date.toISOString()
+
+/** An Orders API version: how to ask for a page and how to read one. */
+interface Source {
+  readonly operation: string
+  readonly fetch: (seller: SellerAuth, query: PageQuery) => Effect.Effect<Page, SpApiError>
+}
+
+/** Amazon order pages for a tenant, from Orders API 2026-01-01 (default) or v0 (`ORDERS_API=v0`). */
+export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
+  effect: Effect.gen(function*() {
+    const client = yield* SpApiClient
+    const { ordersApi } = yield* SpApiConfig
+
+    // 2026-01-01 searchOrders: every parameter is repeated unchanged alongside the token.
+    const searchOrders: Source = {
+      operation: "searchOrders",
+      fetch: (seller, query) =>
+        client.request(seller, {
+          operation: "searchOrders",
+          path: "/orders/2026-01-01/orders",
+          paginated: Option.isSome(query.token),
+          params: [
+            [query.family === "created" ? "createdAfter" : "lastUpdatedAfter", iso(query.after)],
+            [query.family === "created" ? "createdBefore" : "lastUpdatedBefore", iso(query.before)],
+            ...(query.marketplaceIds.length > 0 ? [["marketplaceIds", query.marketplaceIds.join(",")] as const] : []),
+            ["maxResultsPerPage", "100"],
+            ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
+          ]
+        }, decoder(SearchOrdersBody)).pipe(
+          Effect.map((response) => ({
+            orders: response.body.orders.map(decode2026),
+            nextToken: Option.fromNullable(response.body.pagination?.nextToken),
+            attempts: response.attempts,
+            throttled: response.throttled
+          }))
+        )
+    }
+
+    // v0 getOrders: the same listing, PascalCase, MarketplaceIds required.
+    const getOrders: Source = {
+      operation: "getOrders",
+      fetch: (seller, query) =>
+        client.request(seller, {
+          operation: "getOrders",
+          path: "/orders/v0/orders",
+          paginated: Option.isSome(query.token),
+          params: [
+            [query.family === "created" ? "CreatedAfter" : "LastUpdatedAfter", iso(query.after)],
+            [query.family === "created" ? "CreatedBefore" : "LastUpdatedBefore", iso(query.before)],
+            ["MarketplaceIds", query.marketplaceIds.join(",")],
+            ["MaxResultsPerPage", "100"],
+            ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["NextToken", token] as const] })
+          ]
+        }, decoder(GetOrdersBody)).pipe(
+          Effect.map((response) => ({
+            orders: response.body.payload.Orders.map(decodeV0),
+            nextToken: Option.fromNullable(response.body.payload.NextToken),
+            attempts: response.attempts,
+            throttled: response.throttled
+          }))
+        )
+    }
+
+    const source = ordersApi === "v0" ? getOrders : searchOrders
+
+    /** The pages of one query, oldest first, each paired with the token of the page after it. */
+    const pages = (seller: SellerAuth, query: PageQuery): Stream.Stream<Page, SpApiError> =>
+      Stream.paginateEffect(query.token, (token) =>
+        Effect.map(source.fetch(seller, { ...query, token }), (page) =>
+          [page, Option.map(page.nextToken, Option.some)] as const))
+
+    return { operation: source.operation, apiVersion: ordersApi, pages } as const
+  })
+}) {}

@@ -1,0 +1,189 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Duration, Effect, Either, Metric, Option, Redacted, Ref, Schedule, Schema } from "effect"
+import {
+  AccessTokenExpired,
+  AmazonRejected,
+  AmazonUnavailable,
+  CredentialsRevoked,
+  PageTokenRejected,
+  QuotaExceeded
+} from "../../Domain/Errors.js"
+import type { Region } from "../../Domain/Ids.js"
+import { spApiRequests, spApiThrottled } from "../Metrics.js"
+import { AccessTokens } from "./AccessTokens.js"
+import { REGION_HOSTS, SpApiConfig } from "./SpApiConfig.js"
+import * as TokenBucket from "./TokenBucket.js"
+
+/** What the client needs of a tenant. */
+export interface SellerAuth {
+  readonly tenantId: string
+  readonly region: Region
+  readonly refreshToken: Redacted.Redacted
+}
+
+export interface SpApiRequest {
+  readonly operation: string
+  readonly path: string
+  readonly params: ReadonlyArray<readonly [string, string]>
+  /** Set when the request continues a pagination: a 400 then means the token was refused. */
+  readonly paginated: boolean
+}
+
+/** Checks a 200 body's shape: a body that does not fit is a transient failure, retried like a cut-off one. */
+export type BodyDecoder<A> = (body: unknown) => Either.Either<A, string>
+
+export interface SpApiResponse<A> {
+  readonly body: A
+  /** Every attempt this call made, retries included, and how many of them were throttled. */
+  readonly attempts: number
+  readonly throttled: number
+}
+
+export type SpApiError = AmazonRejected | CredentialsRevoked | PageTokenRejected | AmazonUnavailable | QuotaExceeded
+
+const ErrorBody = Schema.Struct({
+  errors: Schema.Array(Schema.Struct({ code: Schema.String, message: Schema.optional(Schema.String), details: Schema.optional(Schema.String) }))
+})
+
+const firstError = (body: unknown) =>
+  Option.flatMap(Schema.decodeUnknownOption(ErrorBody)(body), (b) => Option.fromNullable(b.errors[0]))
+
+const isTransient = (error: SpApiError) => error._tag === "QuotaExceeded" || error._tag === "AmazonUnavailable"
+
+/** One SP-API call: pacing by the tenant's bucket, LWA auth, error mapping, bounded jittered retry. */
+export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiClient", {
+  effect: Effect.gen(function*() {
+    const config = yield* SpApiConfig
+    const http = yield* HttpClient.HttpClient
+    const tokens = yield* AccessTokens
+    const buckets = new Map<string, TokenBucket.TokenBucket>()
+
+    const bucket = (tenantId: string, operation: string) =>
+      Effect.suspend(() => {
+        const key = `${tenantId}\u0000${operation}`
+        const existing = buckets.get(key)
+        if (existing) return Effect.succeed(existing)
+        return Effect.tap(
+          TokenBucket.make(TokenBucket.DEFAULT_PLANS[operation] ?? { rate: 1, burst: 1 }),
+          (made) => Effect.sync(() => buckets.set(key, made))
+        )
+      })
+
+    const baseUrl = (region: Region) => Option.getOrElse(config.endpoint, () => REGION_HOSTS[region]).replace(/\/+$/, "")
+
+    const count = (operation: string, status: number) =>
+      Metric.increment(Metric.tagged(Metric.tagged(spApiRequests, "operation", operation), "status", String(status)))
+
+    const attempt = <A>(
+      seller: SellerAuth,
+      request: SpApiRequest,
+      decode: BodyDecoder<A>,
+      stats: Ref.Ref<{ attempts: number; throttled: number }>
+    ) =>
+      Effect.gen(function*() {
+        const limiter = yield* bucket(seller.tenantId, request.operation)
+        yield* limiter.take
+        const accessToken = yield* tokens.get(seller.tenantId, seller.refreshToken)
+        yield* Ref.update(stats, (s) => ({ ...s, attempts: s.attempts + 1 }))
+        const url = new URL(baseUrl(seller.region) + request.path)
+        for (const [name, value] of request.params) url.searchParams.append(name, value)
+        const response = yield* http.execute(
+          HttpClientRequest.get(url).pipe(
+            HttpClientRequest.setHeaders({
+              "x-amz-access-token": Redacted.value(accessToken),
+              "user-agent": "ordersync/0.1 (Language=TypeScript)",
+              accept: "application/json"
+            })
+          )
+        ).pipe(
+          Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, headers: response.headers, text }))),
+          Effect.timeout(config.requestTimeout),
+          Effect.catchAll((e) =>
+            Effect.zipRight(
+              count(request.operation, 0),
+              Effect.fail(new AmazonUnavailable({
+                operation: request.operation,
+                reason: e._tag === "TimeoutException" ? "no answer within the request timeout" : "connection failed or body cut off"
+              }))
+            ))
+        )
+        yield* count(request.operation, response.status)
+        const body = yield* Effect.try(() => JSON.parse(response.text) as unknown).pipe(
+          Effect.orElse(() =>
+            response.status === 200 || response.status >= 500
+              ? Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: `malformed JSON body (HTTP ${response.status})` }))
+              : Effect.succeed(undefined)
+          )
+        )
+        const rate = Number(response.headers["x-amzn-ratelimit-limit"])
+        if (rate > 0) yield* limiter.setRate(rate)
+        const error = firstError(body)
+        const detail = Option.match(error, { onNone: () => "", onSome: (e) => [e.message, e.details].filter(Boolean).join(" ") })
+        const code = Option.match(error, { onNone: () => "unknown", onSome: (e) => e.code })
+        switch (true) {
+          case response.status === 200:
+            return yield* Either.match(decode(body), {
+              onLeft: (reason) => Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: `unexpected body: ${reason}` })),
+              onRight: Effect.succeed
+            })
+          case response.status === 429:
+            yield* limiter.drain
+            yield* Metric.increment(spApiThrottled)
+            yield* Ref.update(stats, (s) => ({ ...s, throttled: s.throttled + 1 }))
+            return yield* new QuotaExceeded({ operation: request.operation })
+          case response.status >= 500:
+            return yield* new AmazonUnavailable({ operation: request.operation, reason: `HTTP ${response.status} ${code}` })
+          case response.status === 403 && /expired/i.test(detail):
+            return yield* new AccessTokenExpired()
+          case response.status === 403:
+            return yield* new CredentialsRevoked({ reason: `${request.operation} was refused (403 ${code}): ${detail}` })
+          case response.status === 400 && request.paginated && /token/i.test(detail):
+            return yield* new PageTokenRejected({ reason: detail })
+          default:
+            return yield* new AmazonRejected({ operation: request.operation, status: response.status, code, reason: detail })
+        }
+      })
+
+    // An expired access token is refreshed once; a second "expired" in a row counts as a transient failure.
+    const authenticated = <A>(
+      seller: SellerAuth,
+      request: SpApiRequest,
+      decode: BodyDecoder<A>,
+      stats: Ref.Ref<{ attempts: number; throttled: number }>
+    ) =>
+      attempt(seller, request, decode, stats).pipe(
+        Effect.catchTag("AccessTokenExpired", () =>
+          tokens.invalidate(seller.tenantId).pipe(
+            Effect.zipRight(attempt(seller, request, decode, stats)),
+            Effect.catchTag("AccessTokenExpired", () =>
+              Effect.zipRight(
+                tokens.invalidate(seller.tenantId),
+                Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: "access token expired again right after a refresh" }))
+              ))
+          ))
+      )
+
+    const retrySchedule = Schedule.exponential(config.retryBase, 2).pipe(
+      Schedule.jittered,
+      Schedule.modifyDelay((delay) => Duration.min(delay, config.retryMax)),
+      Schedule.intersect(Schedule.recurs(config.maxRetries))
+    )
+
+    const request = <A>(seller: SellerAuth, req: SpApiRequest, decode: BodyDecoder<A>): Effect.Effect<SpApiResponse<A>, SpApiError> =>
+      Effect.gen(function*() {
+        const stats = yield* Ref.make({ attempts: 0, throttled: 0 })
+        const body = yield* authenticated(seller, req, decode, stats).pipe(
+          Effect.tapError((error) =>
+            isTransient(error) ? Effect.logDebug(`${req.operation}: ${error._tag}, retrying`) : Effect.void
+          ),
+          Effect.retry({ schedule: retrySchedule, while: isTransient }),
+          Effect.annotateLogs("operation", req.operation)
+        )
+        return { body, ...(yield* Ref.get(stats)) }
+      })
+
+    const plan = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.plan)
+
+    return { request, plan } as const
+  })
+}) {}

@@ -1,0 +1,62 @@
+import { Clock, Duration, Effect, SynchronizedRef } from "effect"
+
+/** Amazon's usage plan for one operation: a refill rate (requests per second) and a burst. */
+export interface UsagePlan {
+  readonly rate: number
+  readonly burst: number
+}
+
+/** Amazon's default plans (SP-API.md). Real sellers get others: the rate is corrected from x-amzn-RateLimit-Limit. */
+export const DEFAULT_PLANS: Record<string, UsagePlan> = {
+  searchOrders: { rate: 0.0056, burst: 20 },
+  getOrders: { rate: 0.0167, burst: 20 },
+  getOrder: { rate: 0.5, burst: 30 }
+}
+
+interface State {
+  readonly plan: UsagePlan
+  /** May go negative: every taker reserves its token at once, and waits until its turn comes. */
+  readonly tokens: number
+  readonly at: number
+}
+
+export interface TokenBucket {
+  /** Waits for this request's turn: the full burst first, then exactly the sustained rate. */
+  readonly take: Effect.Effect<void>
+  /** Amazon throttled us: someone else of this seller spends the same quota, so assume it is empty. */
+  readonly drain: Effect.Effect<void>
+  /** Amazon told us the seller's actual rate. */
+  readonly setRate: (rate: number) => Effect.Effect<void>
+  readonly plan: Effect.Effect<UsagePlan>
+}
+
+const refill = (state: State, now: number): State => ({
+  ...state,
+  tokens: Math.min(state.plan.burst, state.tokens + ((now - state.at) / 1000) * state.plan.rate),
+  at: now
+})
+
+// The wait is computed from the Clock, so TestClock drives it and no caller sleeps on its own.
+export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const ref = yield* SynchronizedRef.make<State>({ plan, tokens: plan.burst, at: start })
+    const update = (f: (state: State) => State) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => SynchronizedRef.update(ref, (s) => f(refill(s, now))))
+
+    const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      SynchronizedRef.modify(ref, (s): [number, State] => {
+        const state = refill(s, now)
+        const tokens = state.tokens - 1
+        const waitMillis = tokens >= 0 ? 0 : Math.ceil((-tokens / state.plan.rate) * 1000)
+        return [waitMillis, { ...state, tokens }]
+      })).pipe(Effect.flatMap((waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void))
+
+    return {
+      take,
+      drain: update((s) => ({ ...s, tokens: Math.min(s.tokens, 0) })),
+      setRate: (rate) =>
+        rate > 0 && Number.isFinite(rate) ? update((s) => ({ ...s, plan: { ...s.plan, rate } })) : Effect.void,
+      plan: Effect.map(SynchronizedRef.get(ref), (s) => s.plan)
+    }
+  })

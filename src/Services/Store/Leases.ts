@@ -1,0 +1,170 @@
+import * as crypto from "node:crypto"
+import * as os from "node:os"
+import { SqlClient } from "@effect/sql"
+import { Clock, Config, Duration, Effect, FiberRef, HashMap, Option, Schedule } from "effect"
+import { LeaseHeld, LeaseLost } from "../../Domain/Errors.js"
+
+/** The right to drive one tenant, fenced by its epoch: every write of a run checks it in its transaction. */
+export interface Lease {
+  readonly tenantId: string
+  readonly owner: string
+  readonly epoch: number
+}
+
+export const LeaseConfig = Config.all({
+  ttl: Config.integer("ORDERSYNC_LEASE_TTL").pipe(Config.withDefault(30), Config.map(Duration.seconds)),
+  owner: Config.string("ORDERSYNC_INSTANCE_ID").pipe(
+    Config.withDefault(`${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`)
+  )
+})
+
+// The leases this fiber (and its children) already hold, so nested runs reuse them instead of claiming again.
+const heldLeases = FiberRef.unsafeMake(HashMap.empty<string, Lease>())
+
+export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const { owner, ttl } = yield* LeaseConfig
+    const ttlMillis = Duration.toMillis(ttl)
+
+    const claim = (tenantId: string): Effect.Effect<Option.Option<Lease>> =>
+      Effect.gen(function*() {
+        yield* sql`INSERT INTO "OrderSyncLease" ("tenantId") VALUES (${tenantId}) ON CONFLICT DO NOTHING`
+        const rows = yield* sql<{ epoch: string }>`UPDATE "OrderSyncLease"
+          SET "owner" = ${owner}, "epoch" = "epoch" + 1, "heartbeatAt" = now(),
+              "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
+          WHERE "tenantId" = ${tenantId} AND ("owner" IS NULL OR "expiresAt" < now() OR "owner" = ${owner})
+          RETURNING "epoch"`
+        return Option.map(Option.fromNullable(rows[0]), (row) => ({ tenantId, owner, epoch: Number(row.epoch) }))
+      }).pipe(Effect.orDie)
+
+    /** Claims up to `limit` of these tenants that nobody holds, skipping rows another claimer is locking. */
+    const claimAvailable = (tenantIds: ReadonlyArray<string>, limit: number): Effect.Effect<ReadonlyArray<Lease>> =>
+      limit <= 0 || tenantIds.length === 0 ? Effect.succeed([]) : sql<{ tenantId: string; epoch: string }>`
+        WITH free AS (
+          SELECT "tenantId" FROM "OrderSyncLease"
+          WHERE "tenantId" = ANY(${[...tenantIds]}::text[]) AND ("owner" IS NULL OR "expiresAt" < now())
+          ORDER BY "expiresAt", "tenantId" LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        UPDATE "OrderSyncLease" AS l
+        SET "owner" = ${owner}, "epoch" = l."epoch" + 1, "heartbeatAt" = now(),
+            "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
+        FROM free WHERE l."tenantId" = free."tenantId"
+        RETURNING l."tenantId", l."epoch"`.pipe(
+        Effect.map((rows) => rows.map((row) => ({ tenantId: row.tenantId, owner, epoch: Number(row.epoch) }))),
+        Effect.orDie
+      )
+
+    const holder = (tenantId: string) =>
+      sql<{ owner: string | null; expiresAt: Date; live: boolean }>`
+        SELECT "owner", "expiresAt", "expiresAt" > now() AS live FROM "OrderSyncLease" WHERE "tenantId" = ${tenantId}`.pipe(
+        Effect.map((rows) => Option.filter(Option.fromNullable(rows[0]), (row) => row.owner !== null && row.live)),
+        Effect.map(Option.map((row) => ({ owner: row.owner!, expiresAt: row.expiresAt }))),
+        Effect.orDie
+      )
+
+    /** Extends the lease; fails with LeaseLost when another process has claimed it since. */
+    const renew = (lease: Lease): Effect.Effect<void, LeaseLost> =>
+      sql`UPDATE "OrderSyncLease" SET "heartbeatAt" = now(), "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
+          WHERE "tenantId" = ${lease.tenantId} AND "owner" = ${lease.owner} AND "epoch" = ${lease.epoch}
+          RETURNING 1`.pipe(
+        Effect.orDie,
+        Effect.flatMap((rows) => rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
+      )
+
+    const release = (lease: Lease) =>
+      sql`UPDATE "OrderSyncLease" SET "owner" = NULL, "expiresAt" = now()
+          WHERE "tenantId" = ${lease.tenantId} AND "owner" = ${lease.owner} AND "epoch" = ${lease.epoch}`.pipe(
+        Effect.asVoid,
+        Effect.catchAllCause((cause) => Effect.logWarning("could not release lease", cause))
+      )
+
+    /**
+     * Inside a write transaction: holds a share lock on the lease row, so no claim can slip in before commit, and
+     * fails with LeaseLost unless this lease is still the current one.
+     */
+    const fence = (lease: Lease): Effect.Effect<void, LeaseLost> =>
+      sql`SELECT 1 FROM "OrderSyncLease"
+          WHERE "tenantId" = ${lease.tenantId} AND "owner" = ${lease.owner} AND "epoch" = ${lease.epoch} FOR SHARE`.pipe(
+        Effect.orDie,
+        Effect.flatMap((rows) => rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
+      )
+
+    // Renews every third of the TTL. A database hiccup is retried; only a lost lease ends the loop (with LeaseLost).
+    const heartbeat = (lease: Lease): Effect.Effect<never, LeaseLost> =>
+      renew(lease).pipe(
+        Effect.catchAllDefect((defect) => Effect.logWarning("lease heartbeat failed; retrying", defect)),
+        Effect.repeat(Schedule.spaced(Duration.millis(ttlMillis / 3))),
+        Effect.zipRight(Effect.never)
+      )
+
+    // Waits up to one TTL for a holder that stops renewing; a holder that renews meanwhile is alive.
+    const claimWaiting = (tenantId: string): Effect.Effect<Lease, LeaseHeld> =>
+      Effect.gen(function*() {
+        const first = yield* claim(tenantId)
+        if (Option.isSome(first)) return first.value
+        const seen = yield* holder(tenantId)
+        if (Option.isNone(seen)) return yield* claimWaiting(tenantId)
+        yield* Effect.logInfo(
+          `tenant ${tenantId} is leased by ${seen.value.owner} until ${seen.value.expiresAt.toISOString()}; waiting to see whether it is still alive`
+        )
+        const deadline = (yield* Clock.currentTimeMillis) + ttlMillis + 2_000
+        while ((yield* Clock.currentTimeMillis) < deadline) {
+          yield* Effect.sleep("500 millis")
+          const lease = yield* claim(tenantId)
+          if (Option.isSome(lease)) return lease.value
+          const now = yield* holder(tenantId)
+          if (Option.isSome(now) && now.value.expiresAt.getTime() > seen.value.expiresAt.getTime()) {
+            return yield* new LeaseHeld({ tenantId, owner: now.value.owner, expiresAt: now.value.expiresAt })
+          }
+        }
+        const last = yield* holder(tenantId)
+        return yield* new LeaseHeld({
+          tenantId,
+          owner: Option.getOrElse(Option.map(last, (h) => h.owner), () => seen.value.owner),
+          expiresAt: Option.getOrElse(Option.map(last, (h) => h.expiresAt), () => seen.value.expiresAt)
+        })
+      })
+
+    const current = (tenantId: string) => Effect.map(FiberRef.get(heldLeases), HashMap.get(tenantId))
+
+    /** Runs `use` holding the tenant's lease (reusing one this fiber holds), heartbeating, released afterwards. */
+    const withLease = <A, E, R>(
+      tenantId: string,
+      use: (lease: Lease) => Effect.Effect<A, E, R>,
+      options: { readonly wait: boolean } = { wait: true }
+    ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> =>
+      Effect.flatMap(current(tenantId), (held) => {
+        if (Option.isSome(held)) return use(held.value)
+        const acquire = options.wait
+          ? claimWaiting(tenantId)
+          : Effect.flatMap(claim(tenantId), (lease) =>
+            Option.match(lease, {
+              onSome: Effect.succeed,
+              onNone: () =>
+                Effect.flatMap(holder(tenantId), (h) =>
+                  Effect.fail(
+                    new LeaseHeld({
+                      tenantId,
+                      owner: Option.getOrElse(Option.map(h, (x) => x.owner), () => "another process"),
+                      expiresAt: Option.getOrElse(Option.map(h, (x) => x.expiresAt), () => new Date())
+                    })
+                  ))
+            }))
+        return Effect.acquireUseRelease(
+          acquire,
+          (lease) => adopt(lease, use),
+          release
+        )
+      })
+
+    /** Runs `use` under a lease already claimed (the daemon's claim loop), heartbeating; does not release it. */
+    const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>) =>
+      Effect.raceFirst(
+        use(lease).pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))),
+        heartbeat(lease)
+      )
+
+    return { owner, ttl, claim, claimAvailable, holder, renew, release, fence, withLease, adopt, current } as const
+  })
+}) {}

@@ -1,0 +1,102 @@
+import * as crypto from "node:crypto"
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import type { Order, QuarantinedOrder } from "../../Domain/Order.js"
+
+export const MARKETPLACE = "amazon"
+
+export interface UpsertResult {
+  readonly inserted: number
+  readonly updated: number
+}
+
+// Within one chunk an order id must appear once (ON CONFLICT cannot touch a row twice): keep its newest version.
+const newestPerId = (orders: ReadonlyArray<Order>): ReadonlyArray<Order> => {
+  const byId = new Map<string, Order>()
+  for (const order of orders) {
+    const seen = byId.get(order.externalOrderId)
+    if (!seen || seen.lastUpdateDate.getTime() <= order.lastUpdateDate.getTime()) byId.set(order.externalOrderId, order)
+  }
+  return byId.size === orders.length ? orders : [...byId.values()]
+}
+
+/** "Order" rows and the quarantine. Callers run these inside their chunk's transaction. */
+export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    /**
+     * One statement for the whole chunk. A row is replaced only by a newer version (or the same version with
+     * different content), so a late or repeated page never rolls an order back and a rerun changes nothing.
+     */
+    const upsert = (tenantId: string, chunk: ReadonlyArray<Order>): Effect.Effect<UpsertResult> => {
+      const orders = newestPerId(chunk)
+      if (orders.length === 0) return Effect.succeed({ inserted: 0, updated: 0 })
+      return sql<{ inserted: boolean }>`
+        INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
+          "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
+          "itemsCount", "raw", "createdAt", "updatedAt")
+        SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, u.od AT TIME ZONE 'UTC',
+          u.lu AT TIME ZONE 'UTC', u.st, u.fc, u.sc, u.ta::numeric, u.cur, u.ic, u.raw::jsonb,
+          now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        FROM UNNEST(
+          ${orders.map((o) => o.externalOrderId)}::text[],
+          ${orders.map((o) => o.marketplaceId)}::text[],
+          ${orders.map((o) => o.orderDate.toISOString())}::timestamptz[],
+          ${orders.map((o) => o.lastUpdateDate.toISOString())}::timestamptz[],
+          ${orders.map((o) => o.orderStatus)}::text[],
+          ${orders.map((o) => o.fulfillmentChannel)}::text[],
+          ${orders.map((o) => o.salesChannel)}::text[],
+          ${orders.map((o) => o.totalAmount)}::text[],
+          ${orders.map((o) => o.currency)}::text[],
+          ${orders.map((o) => o.itemsCount)}::int[],
+          ${orders.map((o) => JSON.stringify(o.raw))}::text[]
+        ) AS u(id, mp, od, lu, st, fc, sc, ta, cur, ic, raw)
+        ON CONFLICT ("tenantId", "marketplace", "externalOrderId") DO UPDATE SET
+          "marketplaceId" = EXCLUDED."marketplaceId", "orderDate" = EXCLUDED."orderDate",
+          "lastUpdateDate" = EXCLUDED."lastUpdateDate", "orderStatus" = EXCLUDED."orderStatus",
+          "fulfillmentChannel" = EXCLUDED."fulfillmentChannel", "salesChannel" = EXCLUDED."salesChannel",
+          "totalAmount" = EXCLUDED."totalAmount", "currency" = EXCLUDED."currency",
+          "itemsCount" = EXCLUDED."itemsCount", "raw" = EXCLUDED."raw", "updatedAt" = EXCLUDED."updatedAt"
+        WHERE "Order"."lastUpdateDate" IS NULL
+           OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"
+           OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")
+        RETURNING (xmax = 0) AS inserted`.pipe(
+        Effect.map((rows) => {
+          const inserted = rows.filter((r) => r.inserted).length
+          return { inserted, updated: rows.length - inserted }
+        }),
+        Effect.orDie
+      )
+    }
+
+    /** Keeps orders that did not decode, once each (by content), with the reason. */
+    const quarantine = (tenantId: string, items: ReadonlyArray<QuarantinedOrder>): Effect.Effect<number> => {
+      if (items.length === 0) return Effect.succeed(0)
+      const raws = items.map((q) => JSON.stringify(q.raw) ?? "null")
+      return sql`
+        INSERT INTO "OrderSyncQuarantine" ("tenantId", "externalOrderId", "rawHash", "raw", "error")
+        SELECT ${tenantId}, u.id, u.hash, u.raw::jsonb, u.error
+        FROM UNNEST(${items.map((q) => q.externalOrderId)}::text[],
+          ${raws.map((raw) => crypto.createHash("sha256").update(raw).digest("hex"))}::text[],
+          ${raws}::text[], ${items.map((q) => q.error)}::text[]) AS u(id, hash, raw, error)
+        ON CONFLICT ("tenantId", "rawHash") DO NOTHING
+        RETURNING 1`.pipe(Effect.map((rows) => rows.length), Effect.orDie)
+    }
+
+    const summary = (tenantId: string) =>
+      sql<{ ordersCount: string; oldestOrderDate: Date | null; quarantined: string }>`
+        SELECT (SELECT count(*) FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}) AS "ordersCount",
+               (SELECT min("orderDate") FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}) AS "oldestOrderDate",
+               (SELECT count(*) FROM "OrderSyncQuarantine" WHERE "tenantId" = ${tenantId}) AS "quarantined"`.pipe(
+        Effect.map(([row]) => ({
+          ordersCount: Number(row!.ordersCount),
+          oldestOrderDate: row!.oldestOrderDate,
+          quarantined: Number(row!.quarantined)
+        })),
+        Effect.orDie
+      )
+
+    return { upsert, quarantine, summary } as const
+  })
+}) {}

@@ -1,0 +1,188 @@
+import { SqlClient } from "@effect/sql"
+import { Effect, Option } from "effect"
+import { MARKETPLACE } from "./OrderRepo.js"
+
+export type BackfillStatusValue = "in_progress" | "success" | "failed" | "paused"
+
+/** The seed's "MarketplaceSyncState" row. */
+export interface SyncState {
+  readonly cursor: Date | null
+  readonly lastSyncAt: Date | null
+  readonly lastError: string | null
+  readonly initialBackfillDays: number | null
+  readonly initialBackfillDoneAt: Date | null
+  readonly initialBackfillStatus: BackfillStatusValue | null
+}
+
+/** A backfill run: its range and counters. */
+export interface BackfillRun {
+  readonly days: number
+  readonly rangeStart: Date
+  readonly rangeEnd: Date
+  readonly startedAt: Date
+  readonly finishedAt: Date | null
+  readonly ordersFetched: number
+  readonly pages: number
+  readonly requests: number
+  readonly throttled: number
+  readonly quarantined: number
+  readonly activeMillis: number
+}
+
+/** A checkpoint: one time window of a run. */
+export interface Window {
+  readonly windowIndex: number
+  readonly startAt: Date
+  readonly endAt: Date
+  readonly status: "pending" | "done"
+  readonly queryStart: Date
+  readonly pageToken: string | null
+  readonly resumeAfter: Date | null
+  readonly pages: number
+  readonly orders: number
+}
+
+export interface StatePatch {
+  readonly status?: BackfillStatusValue | null
+  readonly days?: number
+  readonly doneAt?: Date | null
+  readonly lastError?: string | null
+  readonly cursor?: Date
+  readonly lastSyncAt?: Date
+}
+
+export interface PageProgress {
+  readonly orders: number
+  readonly requests: number
+  readonly throttled: number
+  readonly quarantined: number
+  readonly activeMillis: number
+}
+
+const utc = (date: Date) => date.toISOString()
+
+/** MarketplaceSyncState, backfill runs and their windows. Writers run inside their caller's fenced transaction. */
+export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/SyncStateRepo", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const state = (tenantId: string): Effect.Effect<Option.Option<SyncState>> =>
+      sql<SyncState>`SELECT "cursor", "lastSyncAt", "lastError", "initialBackfillDays", "initialBackfillDoneAt",
+          "initialBackfillStatus" FROM "MarketplaceSyncState"
+        WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}`.pipe(
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        Effect.orDie
+      )
+
+    /** Upserts the seed row, changing only the fields given. */
+    const patchState = (tenantId: string, patch: StatePatch): Effect.Effect<void> => {
+      const set = (present: boolean, column: string, value: unknown, cast = "") =>
+        present ? sql`${sql(column)} = ${value as string}${sql.literal(cast)},` : sql``
+      const has = (key: keyof StatePatch) => key in patch && patch[key] !== undefined
+      const ts = (date: Date | null | undefined) => date == null ? null : utc(date)
+      return sql`
+        INSERT INTO "MarketplaceSyncState" ("id", "tenantId", "marketplace", "updatedAt")
+        VALUES (gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, now() AT TIME ZONE 'UTC')
+        ON CONFLICT ("tenantId", "marketplace") DO NOTHING`.pipe(
+        Effect.zipRight(sql`UPDATE "MarketplaceSyncState" SET
+          ${set(has("status") || "status" in patch, "initialBackfillStatus", patch.status ?? null)}
+          ${set(has("days"), "initialBackfillDays", patch.days ?? null, "::int")}
+          ${set("doneAt" in patch, "initialBackfillDoneAt", ts(patch.doneAt), "::timestamptz AT TIME ZONE 'UTC'")}
+          ${set("lastError" in patch, "lastError", patch.lastError ?? null)}
+          ${set(has("cursor"), "cursor", ts(patch.cursor), "::timestamptz AT TIME ZONE 'UTC'")}
+          ${set(has("lastSyncAt"), "lastSyncAt", ts(patch.lastSyncAt), "::timestamptz AT TIME ZONE 'UTC'")}
+          "updatedAt" = now() AT TIME ZONE 'UTC'
+          WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}`),
+        Effect.asVoid,
+        Effect.orDie
+      )
+    }
+
+    const run = (tenantId: string): Effect.Effect<Option.Option<BackfillRun>> =>
+      sql<Record<keyof BackfillRun, unknown>>`SELECT * FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`.pipe(
+        Effect.map((rows) =>
+          Option.map(Option.fromNullable(rows[0]), (r): BackfillRun => ({
+            days: Number(r.days),
+            rangeStart: r.rangeStart as Date,
+            rangeEnd: r.rangeEnd as Date,
+            startedAt: r.startedAt as Date,
+            finishedAt: r.finishedAt as Date | null,
+            ordersFetched: Number(r.ordersFetched),
+            pages: Number(r.pages),
+            requests: Number(r.requests),
+            throttled: Number(r.throttled),
+            quarantined: Number(r.quarantined),
+            activeMillis: Number(r.activeMillis)
+          }))),
+        Effect.orDie
+      )
+
+    /** A new run replaces any previous one: its range, and one window over all of it (split as it fills). */
+    const startRun = (tenantId: string, days: number, rangeStart: Date, rangeEnd: Date): Effect.Effect<void> =>
+      Effect.all([
+        sql`DELETE FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}`,
+        sql`INSERT INTO "OrderSyncBackfill" ("tenantId", "days", "rangeStart", "rangeEnd")
+            VALUES (${tenantId}, ${days}, ${utc(rangeStart)}, ${utc(rangeEnd)})
+            ON CONFLICT ("tenantId") DO UPDATE SET "days" = EXCLUDED."days", "rangeStart" = EXCLUDED."rangeStart",
+              "rangeEnd" = EXCLUDED."rangeEnd", "startedAt" = now(), "finishedAt" = NULL, "ordersFetched" = 0,
+              "pages" = 0, "requests" = 0, "throttled" = 0, "quarantined" = 0, "activeMillis" = 0`,
+        sql`INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart")
+            VALUES (${tenantId}, 0, ${utc(rangeStart)}, ${utc(rangeEnd)}, ${utc(rangeStart)})`
+      ], { discard: true }).pipe(Effect.orDie)
+
+    const finishRun = (tenantId: string) =>
+      sql`UPDATE "OrderSyncBackfill" SET "finishedAt" = now() WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
+
+    const windows = (tenantId: string): Effect.Effect<ReadonlyArray<Window>> =>
+      sql<Window>`SELECT "windowIndex", "startAt", "endAt", "status", "queryStart", "pageToken", "resumeAfter", "pages", "orders"
+        FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId} ORDER BY "windowIndex"`.pipe(Effect.orDie)
+
+    /** Records a committed page: where the pagination stands and the counters. */
+    const advance = (
+      tenantId: string,
+      window: number,
+      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      progress: PageProgress
+    ): Effect.Effect<void> =>
+      Effect.all([
+        sql`UPDATE "OrderSyncWindow" SET "pageToken" = ${checkpoint.pageToken},
+              "resumeAfter" = COALESCE(${checkpoint.resumeAfter ? utc(checkpoint.resumeAfter) : null}::timestamptz, "resumeAfter"),
+              "status" = ${checkpoint.done ? "done" : "pending"}, "pages" = "pages" + 1,
+              "orders" = "orders" + ${progress.orders}, "updatedAt" = now()
+            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window}`,
+        sql`UPDATE "OrderSyncBackfill" SET "pages" = "pages" + 1, "ordersFetched" = "ordersFetched" + ${progress.orders},
+              "requests" = "requests" + ${progress.requests}, "throttled" = "throttled" + ${progress.throttled},
+              "quarantined" = "quarantined" + ${progress.quarantined}, "activeMillis" = "activeMillis" + ${progress.activeMillis}
+            WHERE "tenantId" = ${tenantId}`
+      ], { discard: true }).pipe(Effect.orDie)
+
+    /**
+     * Closes a full window at `at` and opens the next one from there, carrying the same pagination on: windows
+     * follow the volume of orders without costing a request.
+     */
+    const split = (tenantId: string, window: Window, at: Date): Effect.Effect<void> =>
+      Effect.all([
+        sql`UPDATE "OrderSyncWindow" SET "status" = 'done', "endAt" = ${utc(at)}, "pageToken" = NULL, "updatedAt" = now()
+            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window.windowIndex}`,
+        sql`INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart", "pageToken", "resumeAfter")
+            VALUES (${tenantId}, ${window.windowIndex + 1}, ${utc(at)}, ${utc(window.endAt)}, ${utc(window.queryStart)},
+              ${window.pageToken}, ${utc(at)})`
+      ], { discard: true }).pipe(Effect.orDie)
+
+    /** The window's page token was refused: restart its listing from its last committed order. */
+    const restartWindow = (tenantId: string, window: Window): Effect.Effect<Window> => {
+      const queryStart = window.resumeAfter ?? window.startAt
+      return sql`UPDATE "OrderSyncWindow" SET "queryStart" = ${utc(queryStart)}, "pageToken" = NULL, "updatedAt" = now()
+          WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window.windowIndex}`.pipe(
+        Effect.as({ ...window, queryStart, pageToken: null }),
+        Effect.orDie
+      )
+    }
+
+    const addRunError = (tenantId: string, throttled: number, requests: number) =>
+      sql`UPDATE "OrderSyncBackfill" SET "throttled" = "throttled" + ${throttled}, "requests" = "requests" + ${requests}
+          WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
+
+    return { state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, addRunError } as const
+  })
+}) {}
