@@ -52,7 +52,7 @@ export interface SimulatorHandle {
   readonly revokeRefreshToken: (refreshToken: string) => boolean
   readonly addSeller: (seller: SellerConfigInput) => void
   readonly setFaults: (sellerId: string, faults: FaultsInput) => void
-  /** Stops listening and drops every open connection, hung ones included. */
+  /** Stops listening and drops every open connection, hung ones included. Idempotent. */
   readonly close: () => Promise<void>
 }
 
@@ -97,6 +97,7 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
   }
 
   let handle: SimulatorHandle | undefined
+  let closing: Promise<void> | undefined
   const server = createServer((req, res) => {
     const requestId = newRequestId()
     const url = new URL(req.url ?? "/", "http://simulator")
@@ -155,10 +156,10 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
       sellerOf(sellerId).faults = Schema.decodeUnknownSync(FaultsSchema)(faults) satisfies Faults
     },
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
         server.closeAllConnections()
-      })
+      }))
   }
   return handle
 }

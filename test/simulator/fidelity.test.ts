@@ -9,6 +9,7 @@ describe.skipIf(!modelsPresent)(
     beforeAll(async () => {
       client = await start({
         timeFactor: 3600,
+        accessTokenLifetimeSeconds: 3600 * 3600,
         sellers: [seller("fidelity", 400, { marketplaceIds: ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1VC38T7YXB528"] })]
       })
       token = await client.token("Atzr|fidelity")

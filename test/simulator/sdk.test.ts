@@ -6,7 +6,8 @@ import { type Client, DAY, seller, start } from "./support.js"
 describe("a third-party client (@sp-api-sdk/orders-api-v0)", () => {
   let client: Client
   beforeAll(async () => {
-    client = await start({ timeFactor: 3600, sellers: [seller("sdk", 1500)] })
+    client = await start({ timeFactor: 3600,
+        accessTokenLifetimeSeconds: 3600 * 3600, sellers: [seller("sdk", 1500)] })
   })
   afterAll(() => client.simulator.close())
 
