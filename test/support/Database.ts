@@ -13,8 +13,8 @@ const withDatabase = (url: string, name: string) => {
 /** Creates an empty database of its own on the test server and returns its URL. */
 export const freshDatabaseUrl = (label = "t"): Effect.Effect<string> => {
   const admin = inject("adminDatabaseUrl")
-  const name = `${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${crypto.randomBytes(5).toString("hex")}`
   return Effect.gen(function*() {
+    const name = `${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${crypto.randomBytes(5).toString("hex")}`
     const sql = yield* PgClient.PgClient
     yield* sql.unsafe(`CREATE DATABASE "${name}"`)
     return withDatabase(admin, name)

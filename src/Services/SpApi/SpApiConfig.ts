@@ -19,6 +19,6 @@ export const SpApiConfig = Config.all({
   retryMax: Config.integer("SPAPI_RETRY_MAX_MS").pipe(Config.withDefault(120_000), Config.map(Duration.millis)),
   maxRetries: Config.integer("SPAPI_MAX_RETRIES").pipe(Config.withDefault(10)),
   /** Amazon's 2-minute rule: a `*Before` bound is never later than now minus this. */
-  listingLag: Config.integer("SPAPI_LISTING_LAG_SECONDS").pipe(Config.withDefault(120), Config.map(Duration.seconds))
+  listingLag: Config.number("SPAPI_LISTING_LAG_SECONDS").pipe(Config.withDefault(120), Config.map((s) => Duration.millis(s * 1000)))
 })
 export type SpApiConfig = Config.Config.Success<typeof SpApiConfig>

@@ -1,0 +1,91 @@
+import { SqlClient } from "@effect/sql"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { expect } from "vitest"
+import { engineOver } from "../../src/Services/Engine.js"
+import { Tenants } from "../../src/Services/Store/Tenants.js"
+import type { GroundTruthOrder, SimulatorHandle } from "../../src/Simulator/index.js"
+import { TestSql } from "./Database.js"
+
+/** The environment a process pointed at this simulator gets (also used for child processes). */
+export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, string> = {}): Record<string, string> => ({
+  SPAPI_ENDPOINT: simulator.url,
+  LWA_ENDPOINT: `${simulator.url}/auth/o2/token`,
+  LWA_CLIENT_ID: simulator.config.clientId,
+  LWA_CLIENT_SECRET: simulator.config.clientSecret,
+  SPAPI_LISTING_LAG_SECONDS: String(Math.max(0.05, 150 / simulator.config.timeFactor)),
+  SPAPI_RETRY_BASE_MS: "5",
+  SPAPI_RETRY_MAX_MS: "200",
+  SPAPI_REQUEST_TIMEOUT_MS: "2000",
+  ORDERSYNC_SECRET_KEY: "test-secret-key",
+  ORDERSYNC_LEASE_TTL: "5",
+  ...extra
+})
+
+/** The engine on a fresh database of its own, configured for the simulator. */
+export const engineFor = (simulator: SimulatorHandle, extra: Record<string, string> = {}) =>
+  engineOver(TestSql).pipe(
+    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(simulatorEnv(simulator, extra))))))
+  )
+
+/** Registers each simulator seller as a tenant of the same name. */
+export const addSellers = (simulator: SimulatorHandle, sellerIds?: ReadonlyArray<string>) =>
+  Effect.flatMap(Tenants, (tenants) =>
+    Effect.forEach(
+      simulator.sellers().filter((s) => !sellerIds || sellerIds.includes(s.sellerId)),
+      (seller) =>
+        tenants.add({
+          tenantId: seller.sellerId,
+          region: "na",
+          marketplaceIds: seller.marketplaceIds,
+          sellingPartnerId: null,
+          refreshToken: Redacted.make(seller.refreshToken)
+        }),
+      { discard: true }
+    ))
+
+export interface StoredOrder {
+  readonly externalOrderId: string
+  readonly orderDate: Date
+  readonly lastUpdateDate: Date
+  readonly orderStatus: string
+  readonly totalAmount: string | null
+  readonly currency: string | null
+}
+
+export const storedOrders = (tenantId: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<StoredOrder>`SELECT "externalOrderId", "orderDate", "lastUpdateDate", "orderStatus", "totalAmount"::text AS "totalAmount", "currency"
+      FROM "Order" WHERE "tenantId" = ${tenantId} ORDER BY "externalOrderId"`.pipe(Effect.orDie))
+
+const comparable = (o: {
+  id: string
+  created: string
+  updated: string
+  status: string
+  total: string | null
+}) => `${o.id} ${o.created} ${o.updated} ${o.status} ${o.total === null ? "null" : Number(o.total).toFixed(2)}`
+
+/** The table holds exactly the ground truth: same ids, same versions, nothing more. */
+export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: ReadonlyArray<GroundTruthOrder>) => {
+  const actual = stored.map((o) =>
+    comparable({
+      id: o.externalOrderId,
+      created: o.orderDate.toISOString(),
+      updated: o.lastUpdateDate.toISOString(),
+      status: o.orderStatus,
+      total: o.totalAmount
+    })
+  ).sort()
+  const expected = truth.map((o) =>
+    comparable({
+      id: o.orderId,
+      created: new Date(o.createdTime).toISOString(),
+      updated: new Date(o.lastUpdatedTime).toISOString(),
+      status: o.status,
+      total: o.totalAmount
+    })
+  ).sort()
+  expect(new Set(stored.map((o) => o.externalOrderId)).size).toBe(stored.length)
+  expect(actual.length).toBe(expected.length)
+  expect(actual).toEqual(expected)
+}
