@@ -4,21 +4,14 @@ import { Effect, Option } from "effect"
 import { Backfill } from "../../src/Services/Backfill.js"
 import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
 import { scoped as simulator } from "../../src/Simulator/index.js"
-import { addSellers, engineFor, expectExactly, storedOrders } from "../support/Engine.js"
+import { addSellers, engineFor, expectExactly, storedOrders, testSeller } from "../support/Engine.js"
 
-const seller = (sellerId: string, orders: number, seed: number) => ({
-  sellerId,
-  refreshToken: `Atzr|${sellerId}`,
-  marketplaceIds: ["ATVPDKIKX0DER"],
-  orders,
-  seed
-})
 
 describe("initial backfill", () => {
   for (const ordersApi of ["2026-01-01", "v0"] as const) {
     it.scopedLive(`365 days via Orders API ${ordersApi}: exactly the ground truth, and a rerun changes nothing`, () =>
       Effect.gen(function*() {
-        const sim = yield* simulator({ timeFactor: 3600, sellers: [seller("big", 6000, 7), seller("small", 40, 8)] })
+        const sim = yield* simulator({ timeFactor: 3600, sellers: [testSeller("big", 6000, 7), testSeller("small", 40, 8)] })
         yield* Effect.gen(function*() {
           yield* addSellers(sim)
           const backfill = yield* Backfill

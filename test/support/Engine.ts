@@ -3,7 +3,7 @@ import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { expect } from "vitest"
 import { engineOver } from "../../src/Services/Engine.js"
 import { Tenants } from "../../src/Services/Store/Tenants.js"
-import type { GroundTruthOrder, SimulatorHandle } from "../../src/Simulator/index.js"
+import type { GroundTruthOrder, SellerConfigInput, SimulatorHandle } from "../../src/Simulator/index.js"
 import { TestSql } from "./Database.js"
 
 /** The environment a process pointed at this simulator gets (also used for child processes). */
@@ -89,3 +89,18 @@ export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: Readonl
   expect(actual.length).toBe(expected.length)
   expect(actual).toEqual(expected)
 }
+
+/** A simulator seller named like its tenant. */
+export const testSeller = (
+  sellerId: string,
+  orders: number,
+  seed: number,
+  extra: Partial<SellerConfigInput> = {}
+): SellerConfigInput => ({
+  sellerId,
+  refreshToken: `Atzr|${sellerId}`,
+  marketplaceIds: ["ATVPDKIKX0DER"],
+  orders,
+  seed,
+  ...extra
+})

@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { PgClient, PgMigrator } from "@effect/sql-pg"
-import { Config, Duration, Effect, Layer, Option, Redacted, Ref, Schedule } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted, Ref, Runtime, Schedule } from "effect"
 import Pg from "pg"
 import { loader } from "../../../migrations/index.js"
 import * as Embedded from "./EmbeddedPostgres.js"
@@ -13,9 +13,12 @@ export const DatabaseConfig = Config.all({
   poolSize: Config.integer("ORDERSYNC_DB_POOL_SIZE").pipe(Config.withDefault(10))
 })
 
+// Our own pool's connections carry this name; any other client means another process still uses the server.
+const applicationName = `ordersync:${process.pid}`
+
 const otherClients = (sql: SqlClient.SqlClient) =>
   sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname IS NOT NULL`.pipe(
+    WHERE backend_type = 'client backend' AND application_name <> ${applicationName} AND datname IS NOT NULL`.pipe(
     Effect.map((rows) => rows[0]?.n ?? 0),
     Effect.orElseSucceed(() => 0)
   )
@@ -31,7 +34,7 @@ const types: Pg.CustomTypesConfig = {
 
 const pool = (options: PgClient.PgClientConfig) =>
   PgClient.layer({
-    applicationName: "ordersync",
+    applicationName,
     types,
     connectTimeout: Duration.seconds(10),
     idleTimeout: Duration.seconds(60),
@@ -49,11 +52,12 @@ export const PgLive = Layer.unwrapScoped(
       return pool({ url: config.url.value, maxConnections: config.poolSize })
     }
     const others = yield* Ref.make(0)
+    const runtime = yield* Effect.runtime<never>()
     const server = yield* Effect.acquireRelease(
       Embedded.acquire({
         dataDir: config.dataDir,
         port: config.port,
-        log: (line) => Effect.runSync(Effect.logInfo(line))
+        log: (line) => Runtime.runSync(runtime)(Effect.logInfo(line))
       }),
       (server) => Effect.flatMap(Ref.get(others), (n) => Embedded.release(server, n))
     )
@@ -63,11 +67,17 @@ export const PgLive = Layer.unwrapScoped(
       username: server.user,
       password: server.password,
       database: "postgres",
-      maxConnections: config.poolSize
+      maxConnections: config.poolSize + 1
     })
-    // Runs before the pool closes: remember whether another process is still connected.
+    // One connection stays open for the process' lifetime: it tells another ordersync process, finishing while we
+    // run, not to stop the shared embedded server under us. Its finalizer runs before the pool closes and counts
+    // whoever else is connected, so we stop the server only if nobody else uses it.
     const watch = Layer.scopedDiscard(
-      Effect.addFinalizer(() => Effect.flatMap(SqlClient.SqlClient, otherClients).pipe(Effect.flatMap((n) => Ref.set(others, n))))
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* Effect.addFinalizer(() => Effect.flatMap(otherClients(sql), (n) => Ref.set(others, n)))
+        yield* sql.reserve.pipe(Effect.orDie)
+      })
     )
     return Layer.provideMerge(watch, client)
   })

@@ -219,10 +219,13 @@ export const acquire = (options: EmbeddedOptions): Effect.Effect<EmbeddedServer,
     catch: (error) => new EmbeddedPostgresError({ message: describe(error) })
   })
 
-/** Stops the server unless other clients (another ordersync process) still use it. */
+/**
+ * Stops the server unless other clients (another ordersync process) still use it, whoever started it: a server
+ * adopted from a killed process is stopped by the last process that uses it.
+ */
 export const release = (server: EmbeddedServer, otherClients: number): Effect.Effect<void> =>
   Effect.promise(async () => {
-    if (!server.startedHere || otherClients > 0) return
+    if (otherClients > 0) return
     const bins = await binaries()
     const runAs = await postgresUser(() => undefined)
     await stopServer(bins, path.join(server.dataDir, "pg"), runAs).catch(() => undefined)

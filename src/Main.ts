@@ -1,0 +1,31 @@
+import { Command, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { backfillCommand, syncCommand } from "./Cli/Backfill.js"
+import { LoggingLive } from "./Cli/Logging.js"
+import { migrateCommand } from "./Cli/Migrate.js"
+import { simulateCommand } from "./Cli/Simulate.js"
+import { tenantsCommand } from "./Cli/Tenants.js"
+
+const ordersync = Command.make("ordersync").pipe(
+  Command.withDescription(
+    "Backfills a year of Amazon orders for every tenant into PostgreSQL and keeps them current with delta syncs."
+  ),
+  Command.withSubcommands([migrateCommand, tenantsCommand, backfillCommand, syncCommand, simulateCommand])
+)
+
+const cli = Command.run(ordersync, { name: "ordersync", version: "0.1.0" })
+
+cli(process.argv).pipe(
+  // @effect/cli has already printed what was wrong with the arguments.
+  Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
+  Effect.provide(Layer.merge(NodeContext.layer, LoggingLive)),
+  NodeRuntime.runMain({
+    disablePrettyLogger: true,
+    // A command may have set its own exit code (130 after Ctrl-C, 1 after a reported failure).
+    teardown: (exit, onExit) =>
+      onExit(
+        Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : Number(process.exitCode ?? 0)
+      )
+  })
+)

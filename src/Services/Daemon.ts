@@ -1,0 +1,217 @@
+import { Clock, Config, Duration, Effect, Either, FiberMap, Metric, Option, Queue, Ref, Schedule } from "effect"
+import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
+import { Backfill } from "./Backfill.js"
+import { Replicas } from "./Daemon/Replicas.js"
+import { Requests, type TenantOverview } from "./Daemon/Requests.js"
+import { leasesHeld } from "./Metrics.js"
+import { type Lease, Leases } from "./Store/Leases.js"
+import { SyncStateRepo } from "./Store/SyncStateRepo.js"
+import { Tenants } from "./Store/Tenants.js"
+
+export const DaemonConfig = Config.all({
+  poll: Config.number("ORDERSYNC_POLL_SECONDS").pipe(Config.withDefault(2), Config.map((s) => Duration.millis(s * 1000))),
+  maxTenants: Config.integer("ORDERSYNC_MAX_CONCURRENT_TENANTS").pipe(Config.withDefault(50)),
+  backfillDays: Config.integer("ORDERSYNC_BACKFILL_DAYS").pipe(Config.withDefault(DEFAULT_BACKFILL_DAYS)),
+  deltaInterval: Config.number("ORDERSYNC_DELTA_INTERVAL_SECONDS").pipe(
+    Config.withDefault(300),
+    Config.map((s) => Duration.millis(s * 1000))
+  ),
+  /** Cap of the per-tenant exponential backoff after a failed run. */
+  retryMax: Config.number("ORDERSYNC_RETRY_MAX_SECONDS").pipe(Config.withDefault(300), Config.map((s) => Duration.millis(s * 1000)))
+})
+
+/** A tenant this process drives: its lease, a wake-up signal from the claim loop, and whether a backfill runs. */
+interface Held {
+  readonly lease: Lease
+  readonly wake: Queue.Queue<void>
+  readonly busy: Ref.Ref<boolean>
+}
+
+type Step = { readonly _tag: "Stop"; readonly reason: string } | { readonly _tag: "Wait"; readonly until: number }
+
+/** Whether a tenant has anything for the daemon to do: a trigger, or it is neither parked nor paused. */
+const wantsWork = (t: TenantOverview) => t.requested || (!t.parked && t.status !== "paused")
+
+/**
+ * One supervised fiber per tenant whose lease this process holds. A claim loop follows the tenant table, takes free
+ * leases up to this replica's fair share, hands over surplus ones when replicas join, and passes on triggers.
+ */
+export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
+  scoped: Effect.gen(function*() {
+    const config = yield* DaemonConfig
+    const backfill = yield* Backfill
+    const leases = yield* Leases
+    const tenants = yield* Tenants
+    const repo = yield* SyncStateRepo
+    const requests = yield* Requests
+    const replicas = yield* Replicas
+
+    const fibers = yield* FiberMap.make<string, void>()
+    const held = new Map<string, Held>()
+    const updateGauge = Effect.suspend(() => Metric.set(leasesHeld, held.size))
+
+    const backoff = (failures: number) =>
+      Duration.min(Duration.millis(1000 * 2 ** Math.min(failures - 1, 20)), config.retryMax)
+
+    const withBusy = <A, E, R>(h: Held, effect: Effect.Effect<A, E, R>) =>
+      Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
+
+    /** One pass over a tenant: triggers first, then the initial backfill if due, then the delta sync if due. */
+    const step = (h: Held) =>
+      Effect.gen(function*() {
+        const { tenantId } = h.lease
+        const asked = yield* requests.take(h.lease, "backfill")
+        if (Option.isSome(asked)) {
+          yield* tenants.unpark(tenantId)
+          yield* withBusy(
+            h,
+            backfill.runInitialBackfill(tenantId, asked.value.days ?? config.backfillDays, {
+              restart: asked.value.restart,
+              waitForLease: false
+            })
+          )
+        }
+        const tenant = yield* tenants.summaryOf(tenantId)
+        if (tenant.parkedReason !== null) return { _tag: "Stop", reason: `parked: ${tenant.parkedReason}` } satisfies Step
+        const before = Option.getOrNull(yield* repo.state(tenantId))
+        if (before?.initialBackfillStatus === "paused") return { _tag: "Stop", reason: "paused" } satisfies Step
+        if (yield* backfill.needsInitialBackfill(tenantId)) {
+          // A run someone started with other `days` resumes with those days.
+          const days = before?.initialBackfillDays ?? config.backfillDays
+          yield* withBusy(h, backfill.runInitialBackfill(tenantId, days, { waitForLease: false }))
+        }
+        const deltaAsked = yield* requests.take(h.lease, "delta")
+        const state = Option.getOrNull(yield* repo.state(tenantId))
+        if (state?.initialBackfillDoneAt == null) return { _tag: "Wait", until: 0 } satisfies Step
+        const now = yield* Clock.currentTimeMillis
+        const intervalMillis = Duration.toMillis(config.deltaInterval)
+        const due = (state.lastSyncAt?.getTime() ?? 0) + intervalMillis
+        if (Option.isSome(deltaAsked) || now >= due) {
+          const result = yield* backfill.runOrdersDeltaSync(tenantId, { waitForLease: false })
+          yield* Effect.logInfo(`delta sync: ${result.orders} orders changed since ${result.after}`)
+          return { _tag: "Wait", until: (yield* Clock.currentTimeMillis) + intervalMillis } satisfies Step
+        }
+        return { _tag: "Wait", until: due } satisfies Step
+      })
+
+    /** Steps until there is nothing to do; a failure waits out its own backoff and touches no other tenant. */
+    const tenantLoop = (h: Held) =>
+      Effect.gen(function*() {
+        let failures = 0
+        while (true) {
+          const result = yield* Effect.either(step(h))
+          if (Either.isRight(result)) {
+            failures = 0
+            if (result.right._tag === "Stop") {
+              yield* Effect.logInfo(`leaving the tenant alone (${result.right.reason})`)
+              return
+            }
+            const wait = Math.max(0, result.right.until - (yield* Clock.currentTimeMillis))
+            yield* Effect.raceFirst(Queue.take(h.wake), Effect.sleep(Duration.millis(wait)))
+            continue
+          }
+          const error = result.left
+          switch (error._tag) {
+            case "LeaseLost":
+            case "TenantNotFound":
+              yield* Effect.logWarning(error.message)
+              return
+            // The engine parked it, or the backfill stopped at a page because it was paused: the next step sees it.
+            case "CredentialsRevoked":
+            case "BackfillPaused":
+              continue
+            case "BackfillNotDone":
+              failures = 0
+              continue
+          }
+          failures += 1
+          const delay = backoff(failures)
+          yield* Effect.logWarning(`run failed (attempt ${failures}); retrying in ${Duration.format(delay)}: ${error.message}`)
+          yield* Effect.sleep(delay)
+        }
+      })
+
+    const start = (lease: Lease) =>
+      Effect.gen(function*() {
+        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false) }
+        held.set(lease.tenantId, h)
+        yield* updateGauge
+        const fiber = leases.adopt(lease, () => tenantLoop(h)).pipe(
+          Effect.catchAllCause((cause) => Effect.logError("tenant fiber failed", cause)),
+          Effect.ensuring(Effect.suspend(() => {
+            if (held.get(lease.tenantId) === h) held.delete(lease.tenantId)
+            return Effect.zipRight(leases.release(lease), updateGauge)
+          })),
+          Effect.annotateLogs("tenantId", lease.tenantId)
+        )
+        yield* FiberMap.run(fibers, lease.tenantId, fiber)
+      })
+
+    const stop = (tenantId: string) => FiberMap.remove(fibers, tenantId)
+
+    const tick = Effect.gen(function*() {
+      const live = yield* replicas.heartbeat
+      const all = yield* requests.overview
+      const byId = new Map(all.map((t) => [t.tenantId, t]))
+      for (const tenantId of [...held.keys()]) {
+        const tenant = byId.get(tenantId)
+        if (tenant === undefined) {
+          yield* Effect.logInfo(`tenant ${tenantId} was removed; stopping its fiber`)
+          yield* stop(tenantId)
+          continue
+        }
+        const h = held.get(tenantId)!
+        if (tenant.restart && (yield* Ref.get(h.busy))) {
+          // Stop the run in flight (its page commits first), then take the tenant again to start over.
+          yield* Effect.logInfo(`restart requested for tenant ${tenantId}`)
+          yield* stop(tenantId)
+          const again = yield* leases.claim(tenantId)
+          if (Option.isSome(again)) yield* start(again.value)
+          continue
+        }
+        if (tenant.requested || tenant.parked || tenant.status === "paused" || !tenant.done) {
+          yield* Queue.offer(h.wake, undefined)
+        }
+      }
+      const wanting = all.filter(wantsWork)
+      const share = Math.min(config.maxTenants, Math.ceil(wanting.length / live))
+      if (held.size > share) {
+        // A replica joined: hand one tenant over per tick, an idle one if possible.
+        const idle = yield* Effect.findFirst([...held.entries()], ([, h]) => Effect.map(Ref.get(h.busy), (busy) => !busy))
+        const victim = Option.match(idle, { onSome: ([tenantId]) => tenantId, onNone: () => [...held.keys()].at(-1)! })
+        yield* Effect.logInfo(`holding ${held.size} tenants, fair share is ${share}: handing ${victim} over`)
+        yield* stop(victim)
+        return
+      }
+      const candidates = wanting.filter((t) => !held.has(t.tenantId))
+        .sort((a, b) => Number(b.requested) - Number(a.requested))
+        .map((t) => t.tenantId)
+      const claimed = yield* leases.claimAvailable(candidates, share - held.size)
+      for (const lease of claimed) {
+        yield* Effect.logInfo(`claimed tenant ${lease.tenantId} (epoch ${lease.epoch})`)
+        yield* start(lease)
+      }
+    })
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        yield* Effect.logInfo(`shutting down: stopping ${held.size} tenant fibers and releasing their leases`)
+        yield* FiberMap.clear(fibers)
+        yield* replicas.leave
+      })
+    )
+
+    // Announce this replica first and claim one poll later, so replicas started together split the tenants.
+    yield* replicas.heartbeat.pipe(Effect.catchAllCause((cause) => Effect.logWarning("could not register this replica", cause)))
+    yield* tick.pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("claim loop tick failed; retrying", cause)),
+      Effect.repeat(Schedule.spaced(config.poll)),
+      Effect.delay(config.poll),
+      Effect.forkScoped
+    )
+
+    /** The tenants this process drives right now. */
+    const holding = Effect.sync(() => [...held.keys()].sort())
+    return { holding } as const
+  })
+}) {}
