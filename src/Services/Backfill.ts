@@ -171,9 +171,10 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             Effect.either
           )
           if (result._tag === "Right") return
-          if (result.left._tag !== "PageTokenRejected" || restarts >= 3) return yield* result.left
-          restarts += 1
           const refused = yield* Ref.get(window)
+          // Bounded: a window whose token is refused again and again without a page in between is failing.
+          restarts = refused.pages > current.pages || refused.windowIndex !== current.windowIndex ? 1 : restarts + 1
+          if (result.left._tag !== "PageTokenRejected" || restarts > 5) return yield* result.left
           yield* Effect.logWarning(`page token refused (${result.left.reason}); restarting window ${refused.windowIndex} from its last committed order`)
           yield* Ref.set(window, yield* fenced(lease, repo.restartWindow(lease.tenantId, refused)))
         }

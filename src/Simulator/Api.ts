@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Operation, SimulatorConfig } from "./Config.js"
-import { drawBodyFault, drawDelayMs, drawRequestFault } from "./Faults.js"
+import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder } from "./Faults.js"
 import { listPage } from "./Listing.js"
 import type { Lwa } from "./Lwa.js"
 import { HORIZON_MS, isVisible, SECOND } from "./OrderBook.js"
@@ -287,7 +287,10 @@ const searchOrders = (context: ApiContext, seller: SellerState, params: Params, 
     status: 200,
     pageKey: resolved.pageKey,
     body: {
-      orders: page.positions.map((i) => renderOrder2026(book, i, now, resolved.includedData)),
+      orders: page.positions.map((i) => {
+        const order = renderOrder2026(book, i, now, resolved.includedData)
+        return isCorruptOrder(seller.faults, i) ? corruptOrder(order, "createdTime") : order
+      }),
       ...(nextToken !== undefined ? { pagination: { nextToken } } : {}),
       ...(resolved.query.family === "created" ? { createdBefore: before } : { lastUpdatedBefore: before })
     }
@@ -305,7 +308,10 @@ const getOrders = (context: ApiContext, seller: SellerState, params: Params, now
     pageKey: resolved.pageKey,
     body: {
       payload: {
-        Orders: page.positions.map((i) => renderOrderV0(book, i, now)),
+        Orders: page.positions.map((i) => {
+          const order = renderOrderV0(book, i, now)
+          return isCorruptOrder(seller.faults, i) ? corruptOrder(order, "PurchaseDate") : order
+        }),
         ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
         ...(resolved.query.family === "created" ? { CreatedBefore: before } : { LastUpdatedBefore: before })
       }

@@ -36,6 +36,8 @@ export const Faults = Schema.Struct({
   slowResponseMs: Schema.optionalWith(Schema.NonNegative, { default: zero }),
   slowResponseProbability: Schema.optionalWith(Probability, { default: () => 1 }),
   hangProbability: Schema.optionalWith(Probability, { default: zero }),
+  /** Share of orders always served damaged (a createdTime that is not a date): the client must quarantine them. */
+  corruptOrderShare: Schema.optionalWith(Probability, { default: zero }),
   /** Amazon seconds; overrides the global lifetime for this seller (early expiry). */
   accessTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),
   pageTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive()))

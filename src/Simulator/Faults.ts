@@ -22,3 +22,17 @@ export const drawBodyFault = (random: Random, faults: Faults): BodyFault | undef
 /** Real milliseconds to hold the answer back, or 0. */
 export const drawDelayMs = (random: Random, faults: Faults): number =>
   faults.slowResponseMs > 0 && random.chance(faults.slowResponseProbability) ? faults.slowResponseMs : 0
+
+/** Whether the order at this position is always served damaged (deterministic, so a re-fetch sees the same). */
+export const isCorruptOrder = (faults: Faults, position: number): boolean => {
+  if (faults.corruptOrderShare <= 0) return false
+  // A cheap integer hash of the position, uniform enough to pick a share of the orders.
+  const h = Math.imul(position ^ 0x9e3779b9, 0x85ebca6b) >>> 0
+  return h / 0x1_0000_0000 < faults.corruptOrderShare
+}
+
+/** Damages a rendered order the way a bad record from Amazon would look: a date that is not a date. */
+export const corruptOrder = (order: Record<string, unknown>, dateField: string): Record<string, unknown> => ({
+  ...order,
+  [dateField]: "not-a-date"
+})
