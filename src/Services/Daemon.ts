@@ -213,5 +213,6 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     /** The tenants this process drives right now. */
     const holding = Effect.sync(() => [...held.keys()].sort())
     return { holding } as const
-  })
+  }),
+  dependencies: [Requests.Default, Replicas.Default]
 }) {}

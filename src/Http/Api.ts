@@ -1,0 +1,170 @@
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi
+} from "@effect/platform"
+import { Context, Schema } from "effect"
+import { BackfillStatus } from "../Domain/BackfillStatus.js"
+import { BackfillDays, TenantId } from "../Domain/Ids.js"
+
+// ---- Errors: Amazon's shape, {"errors": [{"code", "message", "details"}]}, one class per HTTP status ----
+
+export class ErrorEntry extends Schema.Class<ErrorEntry>("ErrorEntry")({
+  code: Schema.String,
+  message: Schema.String,
+  details: Schema.String
+}) {}
+
+const errorBody = { errors: Schema.Array(ErrorEntry) }
+
+export class BadRequest extends Schema.Class<BadRequest>("BadRequest")(errorBody, HttpApiSchema.annotations({ status: 400 })) {}
+export class Unauthorized extends Schema.Class<Unauthorized>("Unauthorized")(errorBody, HttpApiSchema.annotations({ status: 401 })) {}
+export class Forbidden extends Schema.Class<Forbidden>("Forbidden")(errorBody, HttpApiSchema.annotations({ status: 403 })) {}
+export class NotFound extends Schema.Class<NotFound>("NotFound")(errorBody, HttpApiSchema.annotations({ status: 404 })) {}
+export class Conflict extends Schema.Class<Conflict>("Conflict")(errorBody, HttpApiSchema.annotations({ status: 409 })) {}
+export class InternalFailure extends Schema.Class<InternalFailure>("InternalFailure")(errorBody, HttpApiSchema.annotations({ status: 500 })) {}
+export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("ServiceUnavailable")(errorBody, HttpApiSchema.annotations({ status: 503 })) {}
+
+type ErrorClass<A> = new(props: { readonly errors: ReadonlyArray<ErrorEntry> }) => A
+
+/** One error entry in the error class of its status. */
+export const apiError = <A>(Class: ErrorClass<A>, code: string, message: string, details = ""): A =>
+  new Class({ errors: [new ErrorEntry({ code, message, details })] })
+
+// ---- Who is calling ----
+
+export type Principal =
+  | { readonly _tag: "Admin" }
+  | { readonly _tag: "Tenant"; readonly tenantId: string }
+
+export class Caller extends Context.Tag("ordersync/Caller")<Caller, Principal>() {}
+
+/** `Authorization: Bearer <token>`: an admin token (ORDERSYNC_API_TOKEN) or a tenant token (`ordersync tokens create`). */
+export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
+  failure: Unauthorized,
+  provides: Caller,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+// ---- Payloads: unknown fields are refused, not ignored ----
+
+const strict = { parseOptions: { onExcessProperty: "error" } } as const
+
+export const RunBackfill = Schema.Struct({
+  tenantId: TenantId,
+  /** 1–730, default 365. */
+  days: Schema.optional(BackfillDays),
+  /** Start over even when a run is finished or half done. */
+  restart: Schema.optional(Schema.Boolean)
+}).annotations({ ...strict, identifier: "RunBackfill" })
+
+export const TenantRequest = Schema.Struct({ tenantId: TenantId }).annotations({ ...strict, identifier: "TenantRequest" })
+
+export const TenantQuery = Schema.Struct({ tenantId: TenantId })
+
+const QueryInt = (name: string, min: number, max: number) =>
+  Schema.NumberFromString.pipe(
+    Schema.int({ message: () => `${name} must be an integer` }),
+    Schema.between(min, max, { message: () => `${name} must be between ${min} and ${max}` })
+  )
+
+export const Page = Schema.Struct({
+  /** 1–500, default 50. */
+  limit: Schema.optional(QueryInt("limit", 1, 500)),
+  /** Default 0. */
+  offset: Schema.optional(QueryInt("offset", 0, Number.MAX_SAFE_INTEGER))
+})
+
+export class BackfillList extends Schema.Class<BackfillList>("BackfillList")({
+  tenants: Schema.Array(BackfillStatus),
+  total: Schema.Number,
+  limit: Schema.Number,
+  offset: Schema.Number,
+  /** The offset of the next page, or null on the last one. */
+  nextOffset: Schema.NullOr(Schema.Number)
+}) {}
+
+export class Health extends Schema.Class<Health>("Health")({ status: Schema.Literal("ok") }) {}
+
+export class Readiness extends Schema.Class<Readiness>("Readiness")({
+  status: Schema.Literal("ready"),
+  migrations: Schema.Number
+}) {}
+
+// ---- Routes ----
+
+export class BackfillGroup extends HttpApiGroup.make("backfill")
+  .add(
+    HttpApiEndpoint.get("status", "/backfill/status")
+      .setUrlParams(TenantQuery)
+      .addSuccess(BackfillStatus)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "A tenant's backfill status and progress")
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/backfill")
+      .setUrlParams(Page)
+      .addSuccess(BackfillList)
+      .annotate(OpenApi.Summary, "Every tenant's backfill status (a tenant token sees its own only)")
+  )
+  .add(
+    HttpApiEndpoint.post("run", "/backfill/run")
+      .setPayload(RunBackfill)
+      .addSuccess(BackfillStatus, { status: 202 })
+      .addError(Forbidden)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Start (or with restart: true, restart) a backfill on whichever replica holds the tenant")
+  )
+  .add(
+    HttpApiEndpoint.post("pause", "/backfill/pause")
+      .setPayload(TenantRequest)
+      .addSuccess(BackfillStatus)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Stop a running backfill at its next page")
+  )
+  .add(
+    HttpApiEndpoint.post("resume", "/backfill/resume")
+      .setPayload(TenantRequest)
+      .addSuccess(BackfillStatus)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Let a paused (or parked) tenant be picked up again")
+  )
+  .add(
+    HttpApiEndpoint.post("delta", "/delta/run")
+      .setPayload(TenantRequest)
+      .addSuccess(BackfillStatus, { status: 202 })
+      .addError(Forbidden)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Fetch what changed since the last sync, now")
+  )
+  .middleware(Authentication)
+  .prefix("/api/v1/orders/sync")
+{}
+
+export class SystemGroup extends HttpApiGroup.make("system")
+  .add(HttpApiEndpoint.get("health", "/health").addSuccess(Health))
+  .add(HttpApiEndpoint.get("ready", "/ready").addSuccess(Readiness).addError(ServiceUnavailable))
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics")
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+      .annotate(OpenApi.Summary, "Prometheus text format")
+  )
+{}
+
+export class Api extends HttpApi.make("ordersync")
+  .add(BackfillGroup)
+  .add(SystemGroup)
+  .addError(BadRequest)
+  .addError(InternalFailure)
+  .annotate(OpenApi.Title, "ordersync")
+  .annotate(OpenApi.Description, "Amazon order backfill and sync: status and triggers. Every /api route needs Authorization: Bearer <token>.")
+{}
