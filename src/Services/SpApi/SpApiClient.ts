@@ -82,8 +82,10 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
     ) =>
       Effect.gen(function*() {
         const limiter = yield* bucket(seller.tenantId, request.operation)
-        yield* limiter.take
+        // The access token first: a Login with Amazon round trip between our token and Amazon's would make our
+        // bucket think it refilled for longer than Amazon's did.
         const accessToken = yield* tokens.get(seller.tenantId, seller.refreshToken)
+        yield* limiter.take
         yield* Ref.update(stats, (s) => ({ ...s, attempts: s.attempts + 1 }))
         const url = new URL(baseUrl(seller.region) + request.path)
         for (const [name, value] of request.params) url.searchParams.append(name, value)
@@ -107,6 +109,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
               }))
             ))
         )
+        yield* limiter.answered
         yield* count(request.operation, response.status)
         const body = yield* Effect.try(() => JSON.parse(response.text) as unknown).pipe(
           Effect.orElse(() =>

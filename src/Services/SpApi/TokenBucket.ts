@@ -15,6 +15,8 @@ export const DEFAULT_PLANS: Record<string, UsagePlan> = {
 
 interface State {
   readonly plan: UsagePlan
+  /** Whether Amazon has answered yet: until then we cannot know when its bucket started refilling. */
+  readonly anchored: boolean
   /** May go negative: every taker reserves its token at once, and waits until its turn comes. */
   readonly tokens: number
   readonly at: number
@@ -25,6 +27,11 @@ export interface TokenBucket {
   readonly take: Effect.Effect<void>
   /** Amazon throttled us: someone else of this seller spends the same quota, so assume it is empty. */
   readonly drain: Effect.Effect<void>
+  /**
+   * Amazon answered. The first answer anchors the refill clock: Amazon's bucket started refilling when our first
+   * request reached it, which is no later than this. Anchoring any earlier would make us run ahead of Amazon.
+   */
+  readonly answered: Effect.Effect<void>
   /** Amazon told us the seller's actual rate. */
   readonly setRate: (rate: number) => Effect.Effect<void>
   readonly plan: Effect.Effect<UsagePlan>
@@ -32,7 +39,9 @@ export interface TokenBucket {
 
 const refill = (state: State, now: number): State => ({
   ...state,
-  tokens: Math.min(state.plan.burst, state.tokens + ((now - state.at) / 1000) * state.plan.rate),
+  tokens: state.anchored
+    ? Math.min(state.plan.burst, state.tokens + ((now - state.at) / 1000) * state.plan.rate)
+    : state.tokens,
   at: now
 })
 
@@ -40,7 +49,7 @@ const refill = (state: State, now: number): State => ({
 export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
-    const ref = yield* SynchronizedRef.make<State>({ plan, tokens: plan.burst, at: start })
+    const ref = yield* SynchronizedRef.make<State>({ plan, anchored: false, tokens: plan.burst, at: start })
     const update = (f: (state: State) => State) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => SynchronizedRef.update(ref, (s) => f(refill(s, now))))
 
@@ -55,6 +64,7 @@ export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
     return {
       take,
       drain: update((s) => ({ ...s, tokens: Math.min(s.tokens, 0) })),
+      answered: update((s) => (s.anchored ? s : { ...s, anchored: true })),
       setRate: (rate) =>
         rate > 0 && Number.isFinite(rate) ? update((s) => ({ ...s, plan: { ...s.plan, rate } })) : Effect.void,
       plan: Effect.map(SynchronizedRef.get(ref), (s) => s.plan)
