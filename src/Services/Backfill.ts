@@ -242,7 +242,11 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         if (Exit.isSuccess(exit)) return
         if (Exit.isInterrupted(exit)) {
           if (options.pauseOnInterrupt) {
-            yield* fenced(lease, repo.patchState(tenantId, { status: "paused" })).pipe(Effect.ignore)
+            yield* fenced(lease, repo.patchState(tenantId, { status: "paused" })).pipe(
+              Effect.tapErrorCause((cause) => Effect.logWarning("could not record the pause", cause)),
+              Effect.ignore
+            )
+            yield* Effect.logInfo("backfill paused")
           }
           return
         }

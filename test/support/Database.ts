@@ -27,3 +27,7 @@ export const freshDatabaseUrl = (label = "t"): Effect.Effect<string> => {
 
 /** A migrated database of the test file's own. */
 export const TestSql = Layer.unwrapEffect(Effect.map(freshDatabaseUrl(), SqlFromUrl)).pipe(Layer.orDie)
+
+/** Runs `effect` against the database at `url`. */
+export const onDatabase = (url: string) =>
+  Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 }))

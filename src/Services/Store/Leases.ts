@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto"
 import * as os from "node:os"
 import { SqlClient } from "@effect/sql"
-import { Clock, Config, Duration, Effect, FiberRef, HashMap, Option, Schedule } from "effect"
+import { Clock, Config, Deferred, Duration, Effect, Fiber, FiberRef, HashMap, Option, Schedule } from "effect"
 import { LeaseHeld, LeaseLost } from "../../Domain/Errors.js"
 
 /** The right to drive one tenant, fenced by its epoch: every write of a run checks it in its transaction. */
@@ -158,12 +158,30 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         )
       })
 
-    /** Runs `use` under a lease already claimed (the daemon's claim loop), heartbeating; does not release it. */
-    const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>) =>
-      Effect.raceFirst(
-        use(lease).pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))),
-        heartbeat(lease)
-      )
+    /**
+     * Runs `use` under a lease already claimed (the daemon's claim loop), heartbeating; does not release it. A lost
+     * lease interrupts `use` and fails with LeaseLost. An interruption from outside waits for `use` to finish its
+     * finalizers (the page being committed, the status being recorded) before returning, so the caller's release
+     * comes strictly after them.
+     */
+    const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
+      Effect.gen(function*() {
+        const lost = yield* Deferred.make<void>()
+        const work = yield* Effect.fork(use(lease).pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))))
+        const beat = yield* Effect.fork(heartbeat(lease).pipe(Effect.catchAll(() => Deferred.succeed(lost, undefined))))
+        const outcome = yield* Effect.raceFirst(
+          Effect.map(Fiber.await(work), Option.some),
+          Effect.as(Deferred.await(lost), Option.none())
+        ).pipe(
+          Effect.onInterrupt(() => Fiber.interrupt(work)),
+          Effect.ensuring(Fiber.interrupt(beat))
+        )
+        if (Option.isNone(outcome)) {
+          yield* Fiber.interrupt(work)
+          return yield* new LeaseLost({ tenantId: lease.tenantId })
+        }
+        return yield* outcome.value
+      })
 
     return { owner, ttl, claim, claimAvailable, holder, renew, release, fence, withLease, adopt, current } as const
   })

@@ -2,8 +2,8 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { migrate } from "../src/Services/Store/Database.js"
-import { freshDatabaseUrl } from "./support/Database.js"
+import { migrate } from "../../src/Services/Store/Database.js"
+import { freshDatabaseUrl } from "../support/Database.js"
 
 const onDatabase = (url: string) => Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 }))
 
