@@ -137,6 +137,8 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         held.set(lease.tenantId, h)
         yield* updateGauge
         const fiber = leases.adopt(lease, () => tenantLoop(h)).pipe(
+          // The heartbeat found another process holding the lease: stop this tenant only.
+          Effect.catchTag("LeaseLost", (error) => Effect.logWarning(error.message)),
           Effect.catchAllCause((cause) => Effect.logError("tenant fiber failed", cause)),
           Effect.ensuring(Effect.suspend(() => {
             if (held.get(lease.tenantId) === h) held.delete(lease.tenantId)
