@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
-import { Cause, Clock, Config, Duration, Effect, Exit, Metric, Option, Ref, Stream } from "effect"
+import { SqlError } from "@effect/sql/SqlError"
+import { Cause, Clock, Config, Duration, Effect, Exit, Metric, Option, Ref, Schedule, Stream } from "effect"
 import { BackfillProgress, BackfillStatus } from "../Domain/BackfillStatus.js"
 import {
   BackfillNotDone,
@@ -58,6 +59,11 @@ const maxDate = (orders: ReadonlyArray<Order>, field: "orderDate" | "lastUpdateD
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null)
 
+const databaseRetry = Schedule.exponential("200 millis").pipe(
+  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
+  Schedule.upTo("60 seconds")
+)
+
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
 
 /**
@@ -79,9 +85,18 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
     /** The latest `*Before` Amazon accepts: now minus the 2-minute rule. */
     const listableUntil = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis - Duration.toMillis(listingLag)))
 
-    /** One transaction, checked against the lease epoch, that an interruption cannot cut in half. */
+    /**
+     * One transaction, checked against the lease epoch, that an interruption cannot cut in half. A database that
+     * is briefly away (a restart, a failover) is waited for: the transaction is retried for up to a minute.
+     */
     const fenced = <A, E, R>(lease: Lease, body: Effect.Effect<A, E, R>) =>
       sql.withTransaction(Effect.zipRight(leases.fence(lease), body)).pipe(
+        // Repositories treat SQL errors as defects; here a lost connection is worth waiting for.
+        Effect.catchAllDefect((defect) => defect instanceof SqlError ? Effect.fail(defect) : Effect.die(defect)),
+        Effect.tapError((error) =>
+          error instanceof SqlError ? Effect.logWarning(`database unavailable, retrying: ${error.message}`) : Effect.void
+        ),
+        Effect.retry({ while: (error) => error instanceof SqlError, schedule: databaseRetry }),
         Effect.catchTag("SqlError", Effect.die),
         Effect.uninterruptible
       )
