@@ -5,13 +5,23 @@ import { backfillCommand, syncCommand } from "./Cli/Backfill.js"
 import { LoggingLive } from "./Cli/Logging.js"
 import { migrateCommand } from "./Cli/Migrate.js"
 import { simulateCommand } from "./Cli/Simulate.js"
+import { serveCommand } from "./Cli/Serve.js"
 import { tenantsCommand } from "./Cli/Tenants.js"
+import { tokensCommand } from "./Cli/Tokens.js"
 
 const ordersync = Command.make("ordersync").pipe(
   Command.withDescription(
     "Backfills a year of Amazon orders for every tenant into PostgreSQL and keeps them current with delta syncs."
   ),
-  Command.withSubcommands([migrateCommand, tenantsCommand, backfillCommand, syncCommand, simulateCommand])
+  Command.withSubcommands([
+    serveCommand,
+    migrateCommand,
+    tenantsCommand,
+    backfillCommand,
+    syncCommand,
+    tokensCommand,
+    simulateCommand
+  ])
 )
 
 const cli = Command.run(ordersync, { name: "ordersync", version: "0.1.0" })
