@@ -117,8 +117,17 @@ const howTo = (url: string, config: SimulatorConfig, sellers: ReadonlyArray<{ re
     `  export LWA_ENDPOINT=${url}/auth/o2/token`,
     `  export LWA_CLIENT_ID=${config.clientId}`,
     `  export LWA_CLIENT_SECRET=${config.clientSecret}`,
+    // The 2-minute rule runs faster too: keep ordersync's lag to it just above 120 s ÷ the time factor.
+    ...(config.timeFactor > 1
+      ? [`  export SPAPI_LISTING_LAG_SECONDS=${Number((150 / config.timeFactor).toPrecision(3))}`]
+      : []),
     ...(first
-      ? [`  npx ordersync tenants add --tenant demo-1 --refresh-token '${first.refreshToken}' --region na --marketplace ${first.marketplaceIds[0]}`]
+      ? [
+        `  npx ordersync tenants add --tenant demo-1 --refresh-token '${first.refreshToken}' --region na ${
+          first.marketplaceIds.map((id) => `--marketplace ${id}`).join(" ")
+        }`,
+        "  npx ordersync backfill run --tenant demo-1"
+      ]
       : []),
     "",
     "Sellers:",
