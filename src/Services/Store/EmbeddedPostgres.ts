@@ -76,11 +76,11 @@ const postgresUser = async (log: (line: string) => void): Promise<RunAs> => {
   }
 }
 
-// Every folder above the cluster must be searchable by the postgres user, or initdb cannot reach it.
-const ensureTraversable = async (dir: string, runAs: RunAs, log: (line: string) => void) => {
+// Every folder above `target` must be searchable by the postgres user, or it cannot reach it.
+const ensureTraversable = async (target: string, runAs: RunAs, log: (line: string) => void) => {
   if (runAs.uid === undefined) return
   const fixed: Array<string> = []
-  let current = path.dirname(dir)
+  let current = path.dirname(target)
   while (true) {
     const stat = await fs.stat(current)
     if ((stat.mode & 0o001) === 0 && stat.uid !== runAs.uid) {
@@ -164,7 +164,9 @@ export const acquire = (options: EmbeddedOptions): Effect.Effect<EmbeddedServer,
       const pgdata = path.join(dataDir, "pg")
       await fs.mkdir(dataDir, { recursive: true, mode: 0o755 })
       const runAs = await postgresUser(options.log)
+      // The postgres user must reach both the cluster and the binaries (node_modules may sit under /root).
       await ensureTraversable(pgdata, runAs, options.log)
+      await ensureTraversable(bins.postgres, runAs, options.log)
       const password = await readPassword(path.join(dataDir, "pg-password"))
       const logFile = path.join(dataDir, "postgres.log")
 
