@@ -1,0 +1,113 @@
+/**
+ * `npm run bench [-- --quick] [-- --only B1,B3]`: prints a table and writes bench/results/latest.json.
+ * DATABASE_URL if set (each scenario gets a database of its own there), else an embedded PostgreSQL in a temp dir.
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { memory } from "./Memory.js"
+import { pacing } from "./Pacing.js"
+import { projection } from "./Projection.js"
+import { openDatabase, repoRoot, round } from "./Shared.js"
+import { store } from "./Store.js"
+import { manyTenants } from "./Tenants.js"
+
+const args = process.argv.slice(2)
+const quick = args.includes("--quick")
+const onlyArg = args.find((a) => a.startsWith("--only"))
+const only = onlyArg
+  ? new Set((onlyArg.includes("=") ? onlyArg.split("=")[1]! : args[args.indexOf(onlyArg) + 1] ?? "").split(",").map((s) => s.trim().toUpperCase()))
+  : undefined
+const wanted = (id: string) => only === undefined || only.has(id)
+
+type Row = readonly [scenario: string, figure: string, value: string, target: string]
+
+const table = (rows: ReadonlyArray<Row>) => {
+  const header: Row = ["scenario", "figure", "value", "target"]
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)))
+  const line = (r: Row) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n")
+}
+
+const main = async () => {
+  const started = performance.now()
+  const db = await openDatabase()
+  const results: Array<Record<string, unknown>> = []
+  const rows: Array<Row> = []
+  const log = (text: string) => process.stderr.write(text + "\n")
+  try {
+    let basis = { efficiency: 1, requestsPer100Orders: 1 }
+    if (wanted("B1") || wanted("B5")) {
+      log("B1 pacing efficiency …")
+      const b1 = await pacing(db, quick)
+      results.push(b1)
+      basis = { efficiency: b1.ordersync.efficiency, requestsPer100Orders: b1.ordersync.requestsPer100Orders }
+      rows.push(
+        ["B1", "efficiency (spent ÷ burst+rate×t)", `${b1.ordersync.efficiency} (baseline ${b1.baseline.efficiency})`, ">= 0.95"],
+        ["B1", "429s ÷ requests", `${b1.ordersync.throttledRatio} (baseline ${b1.baseline.throttledRatio})`, "<= 0.01"],
+        ["B1", "wall ÷ theoretical minimum", `${b1.ordersync.wallOverMinimum} (baseline ${b1.baseline.wallOverMinimum})`, ""],
+        ["B1", "requests per 100 orders", `${b1.ordersync.requestsPer100Orders} (baseline ${b1.baseline.requestsPer100Orders})`, ""]
+      )
+    }
+    if (wanted("B2")) {
+      log("B2 store throughput …")
+      const b2 = await store(db, quick)
+      results.push(b2)
+      for (const kind of ["insert", "update"] as const) {
+        const r = b2.ordersPerSecond as Record<string, { insert: number; update: number }>
+        rows.push(
+          ["B2", `${kind}: orders/s chunk100 | chunk1000 | per-order | COPY`, `${r.chunked100![kind]} | ${r.chunked1000![kind]} | ${r.perOrder![kind]} | ${r.copy![kind]}`, ""],
+          ["B2", `${kind}: chunked(100) ÷ per-order`, String(b2.ratios[kind].chunked100OverPerOrder), ">= 20"],
+          ["B2", `${kind}: chunked(100) ÷ COPY (chunk1000 ÷ COPY)`, `${b2.ratios[kind].chunked100OverCopy} (${b2.ratios[kind].chunked1000OverCopy})`, ">= 0.5"]
+        )
+      }
+    }
+    if (wanted("B3")) {
+      log("B3 many tenants …")
+      const b3 = await manyTenants(db, quick)
+      results.push(b3)
+      rows.push(
+        ["B3", `wall(${b3.tenants} tenants) ÷ wall(1 tenant)`, `${b3.wallRatio} (${b3.manySeconds} s ÷ ${b3.aloneSeconds} s)`, "<= 1.5"],
+        ["B3", "peak RSS (MB)", `${b3.peakRssMb} (alone ${b3.aloneRssMb})`, "<= 300"],
+        ["B3", "event-loop delay p99 / max (ms)", `${b3.eventLoopDelayP99Ms} / ${b3.eventLoopDelayMaxMs}`, ""]
+      )
+    }
+    if (wanted("B4")) {
+      log("B4 memory flatness …")
+      const b4 = await memory(db, quick)
+      results.push(b4)
+      rows.push(
+        ["B4", "peak RSS (MB) at " + b4.milestones.map((m) => `${m.orders / 1000}k`).join(" | "), b4.milestones.map((m) => String(m.peakRssMb)).join(" | "), "last ≤ first + 50, ≤ 250"],
+        ["B4", "growth (MB), orders/s", `${b4.growthMb}, ${b4.ordersPerSecond}`, "<= 50"],
+        ["B4", "live heap after GC (MB) at milestones", b4.milestones.map((m) => String(m.heapAfterGcMb)).join(" | "), ""]
+      )
+    }
+    if (wanted("B5") || wanted("B1")) {
+      const b5 = projection(basis.efficiency, basis.requestsPer100Orders)
+      results.push(b5)
+      for (const r of b5.rows) rows.push(["B5", `${r.operation} (${r.api}) ${r.orders / 1000}k orders`, `${r.human} (${r.requests} requests)`, ""])
+    }
+  } finally {
+    await db.close()
+  }
+  const output = {
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGb: round(os.totalmem() / 1024 ** 3, 1), node: process.version, platform: `${os.platform()}-${os.arch()}` },
+    database: db.description,
+    totalSeconds: round((performance.now() - started) / 1000, 1),
+    scenarios: results
+  }
+  await fs.mkdir(path.join(repoRoot, "bench/results"), { recursive: true })
+  await fs.writeFile(path.join(repoRoot, "bench/results/latest.json"), JSON.stringify(output, null, 2) + "\n")
+  process.stdout.write(table(rows) + "\n")
+  process.stdout.write(`\n${output.mode} run, ${output.totalSeconds} s, ${output.machine.cpus} cores, ${output.machine.memoryGb} GB; written to bench/results/latest.json\n`)
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
+    process.exit(1)
+  }
+)
