@@ -7,14 +7,17 @@ import { freshDatabaseUrl } from "../support/Database.js"
 import { addSellers, expectExactly, storedOrders } from "../support/Engine.js"
 import { engineOn, eventually, installWriteAudit, leaseOwners, startReplica } from "./support.js"
 
-// searchOrders at 1 request per real second with a burst of 2: a 5000-order backfill takes about 50 s.
+// Every answer takes 400 real ms and the quota never runs dry: a 5000-order backfill (50 pages) takes about 20 s.
+// (A quota that runs dry would stall a tenant taken over mid-run: its new holder's bucket does not know Amazon's rate
+// yet, and waits the default plan's refill in real seconds, which the time-compressed simulator does not scale.)
 const seller = (sellerId: string, orders: number, seed: number) => ({
   sellerId,
   refreshToken: `Atzr|${sellerId}`,
   marketplaceIds: ["ATVPDKIKX0DER"] as [string],
   orders,
   seed,
-  usagePlans: { searchOrders: { rate: 1 / 360, burst: 2 } }
+  usagePlans: { searchOrders: { rate: 1, burst: 1000 } },
+  faults: { slowResponseMs: 400 }
 })
 
 const tenantIds = ["t1", "t2", "t3", "t4"]
@@ -91,6 +94,7 @@ describe("replicas on one database", () => {
         a.signal("SIGCONT")
         yield* eventually("every backfill succeeds", 90, allDone).pipe(Effect.tapDefect(() => Effect.gen(function*() {
           console.log(JSON.stringify(yield* statuses), JSON.stringify(yield* leaseOwners))
+          for (const id of tenantIds) console.log("STATS", id, JSON.stringify({ ...sim.stats(id), tokens: undefined }))
           const sql = yield* SqlClient.SqlClient
           console.log(JSON.stringify(yield* sql`SELECT "tenantId", "pages", "finishedAt" FROM "OrderSyncBackfill"`.pipe(Effect.orDie)))
           console.log(JSON.stringify(yield* sql`SELECT * FROM "OrderSyncLease"`.pipe(Effect.orDie)))
