@@ -119,7 +119,10 @@ const howTo = (url: string, config: SimulatorConfig, sellers: ReadonlyArray<{ re
     `  export LWA_CLIENT_SECRET=${config.clientSecret}`,
     // The 2-minute rule runs faster too: keep ordersync's lag to it just above 120 s ÷ the time factor.
     ...(config.timeFactor > 1
-      ? [`  export SPAPI_LISTING_LAG_SECONDS=${Number((150 / config.timeFactor).toPrecision(3))}`]
+      ? [
+        `  export SPAPI_LISTING_LAG_SECONDS=${Number((150 / config.timeFactor).toPrecision(3))}`,
+        `  export SPAPI_RATE_SCALE=${config.timeFactor}`
+      ]
       : []),
     ...(first
       ? [

@@ -13,6 +13,7 @@ export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, s
   LWA_CLIENT_ID: simulator.config.clientId,
   LWA_CLIENT_SECRET: simulator.config.clientSecret,
   SPAPI_LISTING_LAG_SECONDS: String(Math.max(0.05, 150 / simulator.config.timeFactor)),
+  SPAPI_RATE_SCALE: String(simulator.config.timeFactor),
   SPAPI_RETRY_BASE_MS: "5",
   SPAPI_RETRY_MAX_MS: "200",
   SPAPI_REQUEST_TIMEOUT_MS: "2000",

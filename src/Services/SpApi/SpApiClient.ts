@@ -63,8 +63,9 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         const key = `${tenantId}\u0000${operation}`
         const existing = buckets.get(key)
         if (existing) return Effect.succeed(existing)
+        const plan = TokenBucket.DEFAULT_PLANS[operation] ?? { rate: 1, burst: 1 }
         return Effect.tap(
-          TokenBucket.make(TokenBucket.DEFAULT_PLANS[operation] ?? { rate: 1, burst: 1 }),
+          TokenBucket.make({ ...plan, rate: plan.rate * config.rateScale }),
           (made) => Effect.sync(() => buckets.set(key, made))
         )
       })

@@ -18,6 +18,12 @@ export const SpApiConfig = Config.all({
   retryBase: Config.integer("SPAPI_RETRY_BASE_MS").pipe(Config.withDefault(1_000), Config.map(Duration.millis)),
   retryMax: Config.integer("SPAPI_RETRY_MAX_MS").pipe(Config.withDefault(120_000), Config.map(Duration.millis)),
   maxRetries: Config.integer("SPAPI_MAX_RETRIES").pipe(Config.withDefault(10)),
+  /**
+   * Multiplies Amazon's default usage-plan rates until Amazon reports the real one. Only for a time-scaled simulator
+   * (set it to the simulator's time factor): a 429 carries no rate header, so a fresh bucket would otherwise wait
+   * out Amazon's real refill time.
+   */
+  rateScale: Config.number("SPAPI_RATE_SCALE").pipe(Config.withDefault(1)),
   /** Amazon's 2-minute rule: a `*Before` bound is never later than now minus this. */
   listingLag: Config.number("SPAPI_LISTING_LAG_SECONDS").pipe(Config.withDefault(120), Config.map((s) => Duration.millis(s * 1000)))
 })
