@@ -28,6 +28,7 @@ const simulatorSettings = (sim: SimulatorHandle, adminToken: string): Record<str
   LWA_CLIENT_SECRET: sim.config.clientSecret,
   // Amazon's 2-minute rule, in simulated time.
   SPAPI_LISTING_LAG_SECONDS: String(Math.max(0.05, 150 / sim.config.timeFactor)),
+  SPAPI_RATE_SCALE: String(sim.config.timeFactor),
   ORDERSYNC_API_TOKEN: adminToken
 })
 

@@ -10,7 +10,11 @@ import { Tenants } from "./Store/Tenants.js"
 
 export const DaemonConfig = Config.all({
   poll: Config.number("ORDERSYNC_POLL_SECONDS").pipe(Config.withDefault(2), Config.map((s) => Duration.millis(s * 1000))),
-  maxTenants: Config.integer("ORDERSYNC_MAX_CONCURRENT_TENANTS").pipe(Config.withDefault(50)),
+  /**
+   * Tenants whose backfill or delta sync runs at the same moment in this process. A run spends nearly all its time
+   * waiting for its own seller's quota, so this bounds memory and database load rather than throughput.
+   */
+  maxRunning: Config.integer("ORDERSYNC_MAX_CONCURRENT_TENANTS").pipe(Config.withDefault(1000)),
   backfillDays: Config.integer("ORDERSYNC_BACKFILL_DAYS").pipe(Config.withDefault(DEFAULT_BACKFILL_DAYS)),
   deltaInterval: Config.number("ORDERSYNC_DELTA_INTERVAL_SECONDS").pipe(
     Config.withDefault(300),
@@ -53,8 +57,11 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     const backoff = (failures: number) =>
       Duration.min(Duration.millis(1000 * 2 ** Math.min(failures - 1, 20)), config.retryMax)
 
+    const running = yield* Effect.makeSemaphore(config.maxRunning)
     const withBusy = <A, E, R>(h: Held, effect: Effect.Effect<A, E, R>) =>
-      Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
+      running.withPermits(1)(
+        Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
+      )
 
     /** One pass over a tenant: triggers first, then the initial backfill if due, then the delta sync if due. */
     const step = (h: Held) =>
@@ -87,7 +94,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         const intervalMillis = Duration.toMillis(config.deltaInterval)
         const due = (state.lastSyncAt?.getTime() ?? 0) + intervalMillis
         if (Option.isSome(deltaAsked) || now >= due) {
-          const result = yield* backfill.runOrdersDeltaSync(tenantId, { waitForLease: false })
+          const result = yield* withBusy(h, backfill.runOrdersDeltaSync(tenantId, { waitForLease: false }))
           yield* Effect.logInfo(`delta sync: ${result.orders} orders changed since ${result.after}`)
           return { _tag: "Wait", until: (yield* Clock.currentTimeMillis) + intervalMillis } satisfies Step
         }
@@ -176,7 +183,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         }
       }
       const wanting = all.filter(wantsWork)
-      const share = Math.min(config.maxTenants, Math.ceil(wanting.length / live))
+      const share = Math.ceil(wanting.length / live)
       if (held.size > share) {
         // A replica joined: hand one tenant over per tick, an idle one if possible.
         const idle = yield* Effect.findFirst([...held.entries()], ([, h]) => Effect.map(Ref.get(h.busy), (busy) => !busy))
