@@ -57,6 +57,18 @@ describe("the one-shot CLI", () => {
         expect(synced.code, synced.output).toBe(0)
         expect(JSON.parse(synced.stdout)).toMatchObject({ tenantId: "cli-tenant" })
 
+        const token = await ordersyncDone(["tokens", "create", "--tenant", "cli-tenant", "--json"], env)
+        expect(token.code, token.output).toBe(0)
+        const created = JSON.parse(token.stdout)
+        expect(created.token).toMatch(/^ost_/)
+        const tokens = await ordersyncDone(["tokens", "list", "--json"], env)
+        expect(JSON.parse(tokens.stdout)).toEqual([expect.objectContaining({ id: created.id, tenantId: "cli-tenant" })])
+        expect(tokens.stdout).not.toContain(created.token)
+        expect((await ordersyncDone(["tokens", "revoke", "--id", created.id], env)).code).toBe(0)
+        expect((await ordersyncDone(["tokens", "revoke", "--id", created.id], env)).code).toBe(1)
+        const noTenant = await ordersyncDone(["tokens", "create", "--tenant", "nobody"], env)
+        expect(noTenant.code).toBe(1)
+
         const removed = await ordersyncDone(["tenants", "remove", "--tenant", "cli-tenant"], env)
         expect(removed.code).toBe(0)
         const gone = await ordersyncDone(["tenants", "remove", "--tenant", "cli-tenant"], env)
