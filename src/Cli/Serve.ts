@@ -5,7 +5,7 @@ import { Daemon } from "../Services/Daemon.js"
 import { EngineLive } from "../Services/Engine.js"
 import { newToken } from "../Services/Store/ApiTokens.js"
 import { Tenants } from "../Services/Store/Tenants.js"
-import { demoConfig, scoped as simulator, type SimulatorHandle } from "../Simulator/index.js"
+import { clientSettings, demoConfig, scoped as simulator, type SimulatorHandle } from "../Simulator/index.js"
 
 /** The daemon and the HTTP API over one engine (one pool, one embedded server), after `setup`. */
 const serveLayer = <E>(setup: Effect.Effect<void, E, Tenants>) =>
@@ -22,13 +22,7 @@ const DemoConfig = Config.all({
 
 /** The engine's settings for the in-process simulator, laid over the real environment. */
 const simulatorSettings = (sim: SimulatorHandle, adminToken: string): Record<string, string> => ({
-  SPAPI_ENDPOINT: sim.url,
-  LWA_ENDPOINT: `${sim.url}/auth/o2/token`,
-  LWA_CLIENT_ID: sim.config.clientId,
-  LWA_CLIENT_SECRET: sim.config.clientSecret,
-  // Amazon's 2-minute rule, in simulated time.
-  SPAPI_LISTING_LAG_SECONDS: String(Math.max(0.05, 150 / sim.config.timeFactor)),
-  SPAPI_RATE_SCALE: String(sim.config.timeFactor),
+  ...clientSettings(sim),
   ORDERSYNC_API_TOKEN: adminToken
 })
 

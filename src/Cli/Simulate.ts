@@ -7,6 +7,7 @@ import {
   SimulatorConfig,
   type SimulatorConfigInput
 } from "../Simulator/Config.js"
+import { clientSettings } from "../Simulator/ClientSettings.js"
 import { scoped } from "../Simulator/Simulator.js"
 
 const port = Options.integer("port").pipe(
@@ -113,17 +114,7 @@ const howTo = (url: string, config: SimulatorConfig, sellers: ReadonlyArray<{ re
     `Amazon SP-API simulator listening on ${url} (time factor ${config.timeFactor})`,
     "",
     "Point ordersync at it:",
-    `  export SPAPI_ENDPOINT=${url}`,
-    `  export LWA_ENDPOINT=${url}/auth/o2/token`,
-    `  export LWA_CLIENT_ID=${config.clientId}`,
-    `  export LWA_CLIENT_SECRET=${config.clientSecret}`,
-    // The 2-minute rule runs faster too: keep ordersync's lag to it just above 120 s ÷ the time factor.
-    ...(config.timeFactor > 1
-      ? [
-        `  export SPAPI_LISTING_LAG_SECONDS=${Number((150 / config.timeFactor).toPrecision(3))}`,
-        `  export SPAPI_RATE_SCALE=${config.timeFactor}`
-      ]
-      : []),
+    ...Object.entries(clientSettings({ url, config })).map(([name, value]) => `  export ${name}=${value}`),
     ...(first
       ? [
         `  npx ordersync tenants add --tenant demo-1 --refresh-token '${first.refreshToken}' --region na ${

@@ -3,17 +3,12 @@ import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { expect } from "vitest"
 import { engineOver } from "../../src/Services/Engine.js"
 import { Tenants } from "../../src/Services/Store/Tenants.js"
-import type { GroundTruthOrder, SellerConfigInput, SimulatorHandle } from "../../src/Simulator/index.js"
+import { clientSettings, type GroundTruthOrder, type SellerConfigInput, type SimulatorHandle } from "../../src/Simulator/index.js"
 import { TestSql } from "./Database.js"
 
 /** The environment a process pointed at this simulator gets (also used for child processes). */
 export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, string> = {}): Record<string, string> => ({
-  SPAPI_ENDPOINT: simulator.url,
-  LWA_ENDPOINT: `${simulator.url}/auth/o2/token`,
-  LWA_CLIENT_ID: simulator.config.clientId,
-  LWA_CLIENT_SECRET: simulator.config.clientSecret,
-  SPAPI_LISTING_LAG_SECONDS: String(Math.max(0.05, 150 / simulator.config.timeFactor)),
-  SPAPI_RATE_SCALE: String(simulator.config.timeFactor),
+  ...clientSettings(simulator),
   SPAPI_RETRY_BASE_MS: "5",
   SPAPI_RETRY_MAX_MS: "200",
   SPAPI_REQUEST_TIMEOUT_MS: "2000",
