@@ -4,7 +4,7 @@
  * prints one JSON line.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
-import { Duration, Effect, Option, Redacted, Schedule } from "effect"
+import { Duration, Effect, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
 import { Backfill } from "../src/Services/Backfill.js"
 import { EngineLive } from "../src/Services/Engine.js"
 import { SyncStateRepo } from "../src/Services/Store/SyncStateRepo.js"
@@ -98,7 +98,7 @@ const program = Effect.gen(function*() {
   return result
 })
 
-Effect.runPromise(program.pipe(Effect.provide(EngineLive), Effect.scoped)).then(
+Effect.runPromise(program.pipe(Effect.provide(EngineLive), Logger.withMinimumLogLevel(LogLevel.Warning), Effect.scoped)).then(
   (result) => {
     process.stdout.write(JSON.stringify(result) + "\n")
     process.exit(0)

@@ -35,9 +35,22 @@ const main = async () => {
   const results: Array<Record<string, unknown>> = []
   const rows: Array<Row> = []
   const log = (text: string) => process.stderr.write(text + "\n")
+  const failures: Array<string> = []
+  // A scenario that fails is recorded as such; the others still run and the file is still written.
+  const guard = async (id: string, body: () => Promise<void>) => {
+    try {
+      await body()
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      failures.push(id)
+      results.push({ scenario: id, error: message })
+      rows.push([id, "FAILED", message.split("\n")[0]!.slice(0, 120), ""])
+      log(`${id} failed: ${message}`)
+    }
+  }
   try {
     let basis = { efficiency: 1, requestsPer100Orders: 1 }
-    if (wanted("B1") || wanted("B5")) {
+    if (wanted("B1") || wanted("B5")) await guard("B1", async () => {
       log("B1 pacing efficiency …")
       const b1 = await pacing(db, quick)
       results.push(b1)
@@ -48,8 +61,8 @@ const main = async () => {
         ["B1", "wall ÷ theoretical minimum", `${b1.ordersync.wallOverMinimum} (baseline ${b1.baseline.wallOverMinimum})`, ""],
         ["B1", "requests per 100 orders", `${b1.ordersync.requestsPer100Orders} (baseline ${b1.baseline.requestsPer100Orders})`, ""]
       )
-    }
-    if (wanted("B2")) {
+    })
+    if (wanted("B2")) await guard("B2", async () => {
       log("B2 store throughput …")
       const b2 = await store(db, quick)
       results.push(b2)
@@ -61,8 +74,8 @@ const main = async () => {
           ["B2", `${kind}: chunked(100) ÷ COPY (chunk1000 ÷ COPY)`, `${b2.ratios[kind].chunked100OverCopy} (${b2.ratios[kind].chunked1000OverCopy})`, ">= 0.5"]
         )
       }
-    }
-    if (wanted("B3")) {
+    })
+    if (wanted("B3")) await guard("B3", async () => {
       log("B3 many tenants …")
       const b3 = await manyTenants(db, quick)
       results.push(b3)
@@ -71,8 +84,8 @@ const main = async () => {
         ["B3", "peak RSS (MB)", `${b3.peakRssMb} (alone ${b3.aloneRssMb})`, "<= 300"],
         ["B3", "event-loop delay p99 / max (ms)", `${b3.eventLoopDelayP99Ms} / ${b3.eventLoopDelayMaxMs}`, ""]
       )
-    }
-    if (wanted("B4")) {
+    })
+    if (wanted("B4")) await guard("B4", async () => {
       log("B4 memory flatness …")
       const b4 = await memory(db, quick)
       results.push(b4)
@@ -81,7 +94,7 @@ const main = async () => {
         ["B4", "growth (MB), orders/s", `${b4.growthMb}, ${b4.ordersPerSecond}`, "<= 50"],
         ["B4", "live heap after GC (MB) at milestones", b4.milestones.map((m) => String(m.heapAfterGcMb)).join(" | "), ""]
       )
-    }
+    })
     if (wanted("B5") || wanted("B1")) {
       const b5 = projection(basis.efficiency, basis.requestsPer100Orders)
       results.push(b5)
@@ -96,16 +109,19 @@ const main = async () => {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGb: round(os.totalmem() / 1024 ** 3, 1), node: process.version, platform: `${os.platform()}-${os.arch()}` },
     database: db.description,
     totalSeconds: round((performance.now() - started) / 1000, 1),
+    failed: failures,
     scenarios: results
   }
   await fs.mkdir(path.join(repoRoot, "bench/results"), { recursive: true })
   await fs.writeFile(path.join(repoRoot, "bench/results/latest.json"), JSON.stringify(output, null, 2) + "\n")
   process.stdout.write(table(rows) + "\n")
+  if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join(", ")}\n`)
   process.stdout.write(`\n${output.mode} run, ${output.totalSeconds} s, ${output.machine.cpus} cores, ${output.machine.memoryGb} GB; written to bench/results/latest.json\n`)
+  return failures
 }
 
 main().then(
-  () => process.exit(0),
+  (failed) => process.exit(failed.length > 0 ? 1 : 0),
   (error) => {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
     process.exit(1)

@@ -13,8 +13,10 @@ const ORDERS_PER_TENANT = 1_100 // ~500 created in the last 365 days
 export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
   const count = quick ? 100 : 1_000
   const timeFactor = quick ? 110 : 30
-  const reps = quick ? 1 : 2
-  const poolSize = quick ? 20 : 50
+  const reps = Number(process.env.BENCH_B3_REPS ?? 1)
+  const concurrency = Math.min(count, Number(process.env.BENCH_B3_CONCURRENCY ?? count))
+  // The engine's pool waits at most 10 s for a connection (pg connectTimeout); 1,000 tenants at once need room.
+  const poolSize = quick ? 20 : 150
   const plan = { searchOrders: { rate: 0.0056, burst: 1 } }
   const runs: Array<{ alone: ChildResult; many: ChildResult }> = []
   for (let rep = 0; rep < reps; rep++) {
@@ -30,7 +32,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
         ...env(10),
         DATABASE_URL: await db.fresh("b3alone")
       })
-      const many = await runChild<ChildResult>("EngineChild.js", { tenants: ids, concurrency: count } satisfies ChildInput, {
+      const many = await runChild<ChildResult>("EngineChild.js", { tenants: ids, concurrency } satisfies ChildInput, {
         ...env(poolSize),
         DATABASE_URL: await db.fresh("b3many")
       })
@@ -57,7 +59,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     timeFactor,
     simulatorPlan: plan,
     poolSize,
-    concurrency: count,
+    concurrency,
     reps,
     wallRatio: round(ratio, 3),
     aloneSeconds: round(median(runs.map((r) => r.alone.wallSeconds)), 2),
