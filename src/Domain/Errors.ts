@@ -117,3 +117,12 @@ export class BackfillNotDone extends Schema.TaggedError<BackfillNotDone>()("Back
     return `tenant "${this.tenantId}" has no finished initial backfill yet: run ordersync backfill run --tenant ${this.tenantId} first`
   }
 }
+
+/** PostgreSQL did not answer (restarting, unreachable, or its pool exhausted): the run stops and is retried later. */
+export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>()("DatabaseUnavailable", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `the database is unavailable: ${this.reason}`
+  }
+}

@@ -6,6 +6,7 @@ import {
   BackfillNotDone,
   BackfillPaused,
   CredentialsRevoked,
+  DatabaseUnavailable,
   InvalidRequest,
   PageTokenRejected
 } from "../Domain/Errors.js"
@@ -63,6 +64,11 @@ const databaseRetry = Schedule.exponential("200 millis").pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
   Schedule.upTo("60 seconds")
 )
+
+/** Repositories treat SQL errors as defects; at the edge of a run they become a failure the caller can retry. */
+const databaseFailures = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
+  Effect.catchAllDefect(self, (defect) =>
+    defect instanceof SqlError ? Effect.fail(new DatabaseUnavailable({ reason: defect.message })) : Effect.die(defect))
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
 
@@ -282,7 +288,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             Effect.onExit((exit) => recordFailure(lease, tenantId, exit, options))
           ), { wait: options.waitForLease ?? true })
         return yield* getBackfillStatus(tenantId)
-      }).pipe(Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runInitialBackfill"))
+      }).pipe(databaseFailures, Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runInitialBackfill"))
 
     /** Fetches what changed since the cursor (minus an overlap for late orders) up to now minus the 2-minute rule. */
     const runOrdersDeltaSync = (tenantId: string, options: Pick<RunOptions, "waitForLease"> = {}) =>
@@ -348,7 +354,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
                 fenced(lease, repo.patchState(tenantId, { lastError: error.message })).pipe(Effect.ignore)
               ))
           ), { wait: options.waitForLease ?? true })
-      }).pipe(Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runOrdersDeltaSync"))
+      }).pipe(databaseFailures, Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runOrdersDeltaSync"))
 
     /** True when the tenant never finished an initial backfill and no live process is running one. */
     const needsInitialBackfill = (tenantId: string) =>

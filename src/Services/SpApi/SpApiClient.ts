@@ -83,10 +83,9 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
     ) =>
       Effect.gen(function*() {
         const limiter = yield* bucket(seller.tenantId, request.operation)
-        // The access token first: a Login with Amazon round trip between our token and Amazon's would make our
-        // bucket think it refilled for longer than Amazon's did.
-        const accessToken = yield* tokens.get(seller.tenantId, seller.refreshToken)
         yield* limiter.take
+        // After the wait for our turn, which can be minutes: a token fetched before it could expire meanwhile.
+        const accessToken = yield* tokens.get(seller.tenantId, seller.refreshToken)
         yield* Ref.update(stats, (s) => ({ ...s, attempts: s.attempts + 1 }))
         const url = new URL(baseUrl(seller.region) + request.path)
         for (const [name, value] of request.params) url.searchParams.append(name, value)

@@ -36,7 +36,8 @@ const pool = (options: PgClient.PgClientConfig) =>
   PgClient.layer({
     applicationName,
     types,
-    connectTimeout: Duration.seconds(10),
+    // Also bounds the wait for a free pooled connection, which many tenants committing at once can make long.
+    connectTimeout: Duration.seconds(30),
     idleTimeout: Duration.seconds(60),
     ...options
   })
