@@ -55,11 +55,13 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.orDie
       )
 
+    /** The live holder of a tenant's lease, and how long its lease still runs (measured by the database's clock). */
     const holder = (tenantId: string) =>
-      sql<{ owner: string | null; expiresAt: Date; live: boolean }>`
-        SELECT "owner", "expiresAt", "expiresAt" > now() AS live FROM "OrderSyncLease" WHERE "tenantId" = ${tenantId}`.pipe(
-        Effect.map((rows) => Option.filter(Option.fromNullable(rows[0]), (row) => row.owner !== null && row.live)),
-        Effect.map(Option.map((row) => ({ owner: row.owner!, expiresAt: row.expiresAt }))),
+      sql<{ owner: string | null; expiresAt: Date; remainingMs: number }>`
+        SELECT "owner", "expiresAt", (EXTRACT(EPOCH FROM ("expiresAt" - now())) * 1000)::float8 AS "remainingMs"
+        FROM "OrderSyncLease" WHERE "tenantId" = ${tenantId}`.pipe(
+        Effect.map((rows) => Option.filter(Option.fromNullable(rows[0]), (row) => row.owner !== null && row.remainingMs > 0)),
+        Effect.map(Option.map((row) => ({ owner: row.owner!, expiresAt: row.expiresAt, remainingMs: row.remainingMs }))),
         Effect.orDie
       )
 
@@ -108,7 +110,8 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         yield* Effect.logInfo(
           `tenant ${tenantId} is leased by ${seen.value.owner} until ${seen.value.expiresAt.toISOString()}; waiting to see whether it is still alive`
         )
-        const deadline = (yield* Clock.currentTimeMillis) + ttlMillis + 2_000
+        // Until the lease we saw runs out (the holder may use another TTL than ours), and a little more.
+        const deadline = (yield* Clock.currentTimeMillis) + Math.min(seen.value.remainingMs, 10 * ttlMillis) + 2_000
         while ((yield* Clock.currentTimeMillis) < deadline) {
           yield* Effect.sleep("500 millis")
           const lease = yield* claim(tenantId)
