@@ -16,6 +16,7 @@ export interface ChildInput {
   readonly concurrency: number
   /** Orders fetched at which to record the peak RSS so far (one tenant). */
   readonly milestones?: ReadonlyArray<number>
+  readonly timelineSeconds?: number
 }
 
 export interface ChildResult {
@@ -24,8 +25,24 @@ export interface ChildResult {
   readonly eventLoopDelayP99Ms: number
   readonly eventLoopDelayMaxMs: number
   readonly failed: number
+  /** CPU seconds this process spent during the backfills (user + system). */
+  readonly cpuSeconds: number
   readonly tenants: ReadonlyArray<{ readonly tenantId: string; readonly orders: number; readonly rangeStart: string; readonly rangeEnd: string; readonly requests: number; readonly throttled: number }>
-  readonly milestones: ReadonlyArray<{ readonly orders: number; readonly peakRssMb: number; readonly rssMb: number; readonly heapAfterGcMb: number; readonly seconds: number }>
+  readonly peakHeapTotalMb: number
+  readonly peakHeapUsedMb: number
+  /** [seconds, RSS MB, heap used MB] every `timelineSeconds` (default 5): when the peak happens. */
+  readonly timeline: ReadonlyArray<readonly [number, number, number]>
+  readonly milestones: ReadonlyArray<{
+    readonly orders: number
+    readonly peakRssMb: number
+    readonly rssMb: number
+    /** V8 heap reserved and in use at the milestone, before the forced collection. */
+    readonly heapTotalMb: number
+    readonly heapUsedMb: number
+    readonly peakHeapTotalMb: number
+    readonly heapAfterGcMb: number
+    readonly seconds: number
+  }>
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput
@@ -48,6 +65,14 @@ const program = Effect.gen(function*() {
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
   const started = performance.now()
+  const cpuAtStart = process.cpuUsage()
+  const timeline: Array<readonly [number, number, number]> = []
+  const sampleTimeline = () => {
+    const usage = process.memoryUsage()
+    timeline.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
+  }
+  const timelineTimer = setInterval(sampleTimeline, (input.timelineSeconds ?? 5) * 1000)
+  timelineTimer.unref()
   const milestones: Array<ChildResult["milestones"][number]> = []
   const pending = [...(input.milestones ?? [])]
   const watch = Effect.gen(function*() {
@@ -55,12 +80,17 @@ const program = Effect.gen(function*() {
     const fetched = Option.match(run, { onNone: () => 0, onSome: (r) => r.ordersFetched })
     while (pending.length > 0 && fetched >= pending[0]!) {
       const peakRssMb = toMb(rss.peak())
+      const before = process.memoryUsage()
+      const peakHeapTotalMb = toMb(rss.peakHeapTotal())
       // The live heap after a full collection tells a leak from a heap V8 has simply not shrunk.
       ;(globalThis as { gc?: () => void }).gc?.()
       milestones.push({
         orders: pending.shift()!,
         peakRssMb,
-        rssMb: toMb(process.memoryUsage.rss()),
+        rssMb: toMb(before.rss),
+        heapTotalMb: toMb(before.heapTotal),
+        heapUsedMb: toMb(before.heapUsed),
+        peakHeapTotalMb,
         heapAfterGcMb: toMb(process.memoryUsage().heapUsed),
         seconds: (performance.now() - started) / 1000
       })
@@ -70,6 +100,9 @@ const program = Effect.gen(function*() {
   const results = yield* Effect.forEach(input.tenants, (tenantId) =>
     Effect.either(backfill.runInitialBackfill(tenantId, 365)), { concurrency: input.concurrency })
   const wallSeconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuAtStart)
+  clearInterval(timelineTimer)
+  sampleTimeline()
   yield* watch
   yield* watcher.interruptAsFork(watcher.id())
   delay.disable()
@@ -81,6 +114,10 @@ const program = Effect.gen(function*() {
     peakRssMb: toMb(rss.peak()),
     eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
     eventLoopDelayMaxMs: delay.max / 1e6,
+    timeline,
+    peakHeapTotalMb: toMb(rss.peakHeapTotal()),
+    peakHeapUsedMb: toMb(rss.peakHeapUsed()),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     failed: results.filter((r) => r._tag === "Left" || r.right.initialBackfillStatus !== "success").length,
     tenants: runs.flatMap(({ tenantId, run, result }) =>
       Option.isSome(run)

@@ -82,7 +82,8 @@ const main = async () => {
       rows.push(
         ["B3", `wall(${b3.tenants} tenants) ÷ wall(1 tenant)`, `${b3.wallRatio} (${b3.manySeconds} s ÷ ${b3.aloneSeconds} s)`, "<= 1.5"],
         ["B3", "peak RSS (MB)", `${b3.peakRssMb} (alone ${b3.aloneRssMb})`, "<= 300"],
-        ["B3", "event-loop delay p99 / max (ms)", `${b3.eventLoopDelayP99Ms} / ${b3.eventLoopDelayMaxMs}`, ""]
+        ["B3", "event-loop delay p99 / max (ms)", `${b3.eventLoopDelayP99Ms} / ${b3.eventLoopDelayMaxMs}`, ""],
+        ["B3", "429s per tenant; engine CPU per page; machine busy", `${b3.throttledPerTenant}; ${b3.engineCpuMsPerPage} ms; ${Math.round(b3.machineBusyFraction * 100)}%`, ""]
       )
     })
     if (wanted("B4")) await guard("B4", async () => {
@@ -92,7 +93,11 @@ const main = async () => {
       rows.push(
         ["B4", "peak RSS (MB) at " + b4.milestones.map((m) => `${m.orders / 1000}k`).join(" | "), b4.milestones.map((m) => String(m.peakRssMb)).join(" | "), "last ≤ first + 50, ≤ 250"],
         ["B4", "growth (MB), orders/s", `${b4.growthMb}, ${b4.ordersPerSecond}`, "<= 50"],
-        ["B4", "live heap after GC (MB) at milestones", b4.milestones.map((m) => String(m.heapAfterGcMb)).join(" | "), ""]
+        ["B4", "heap used / heap total (MB) at milestones", b4.milestones.map((m) => `${m.heapUsedMb}/${m.heapTotalMb}`).join(" | "), ""],
+        ["B4", "live heap after GC (MB) at milestones", b4.milestones.map((m) => String(m.heapAfterGcMb)).join(" | "), ""],
+        "error" in b4.tuned
+          ? ["B4", `tuned (${b4.tuned.nodeFlags})`, `FAILED ${b4.tuned.error.split("\n")[0]!.slice(0, 80)}`, ""]
+          : ["B4", `tuned (${b4.tuned.nodeFlags}): peak RSS at ${b4.tuned.milestones.map((m) => `${m.orders / 1000}k`).join(" | ")}, orders/s`, `${b4.tuned.milestones.map((m) => String(m.peakRssMb)).join(" | ")}, ${b4.tuned.ordersPerSecond}`, ""]
       )
     })
     if (wanted("B5") || wanted("B1")) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import * as Embedded from "../src/Services/Store/EmbeddedPostgres.js"
-import type { SimulatorHandle } from "../src/Simulator/index.js"
+import { clientSettings, type SimulatorHandle } from "../src/Simulator/index.js"
 
 /** The repository root, from dist/bench/ or bench/. */
 export const repoRoot = (() => {
@@ -25,13 +25,12 @@ export const round = (n: number, digits = 3) => Number.isFinite(n) ? Math.round(
 
 export const mb = (bytes: number) => round(bytes / 1024 / 1024, 1)
 
-/** The environment an engine pointed at this simulator gets (the tests' simulatorEnv, which the build cannot import). */
+/**
+ * The environment an engine pointed at this simulator gets: the simulator's own `clientSettings` (endpoints, demo
+ * credentials, the scaled 2-minute rule and SPAPI_RATE_SCALE), plus short retries and bench-only secrets.
+ */
 export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, string> = {}): Record<string, string> => ({
-  SPAPI_ENDPOINT: simulator.url,
-  LWA_ENDPOINT: `${simulator.url}/auth/o2/token`,
-  LWA_CLIENT_ID: simulator.config.clientId,
-  LWA_CLIENT_SECRET: simulator.config.clientSecret,
-  SPAPI_LISTING_LAG_SECONDS: String(Math.max(0.05, 150 / simulator.config.timeFactor)),
+  ...clientSettings(simulator),
   SPAPI_RETRY_BASE_MS: "5",
   SPAPI_RETRY_MAX_MS: "200",
   SPAPI_REQUEST_TIMEOUT_MS: "5000",
@@ -90,8 +89,15 @@ export const openDatabase = async (): Promise<BenchDatabase> => {
 }
 
 /** Runs a compiled bench script as a child process and returns the JSON it prints on its last stdout line. */
-export const runChild = async <A>(script: string, input: unknown, env: Record<string, string>): Promise<A> => {
-  const child = spawn(process.execPath, ["--expose-gc", path.join(repoRoot, "dist/bench", script), JSON.stringify(input)], {
+export const runChild = async <A>(
+  script: string,
+  input: unknown,
+  env: Record<string, string>,
+  nodeArgs: ReadonlyArray<string> = []
+): Promise<A> => {
+  // BENCH_CHILD_NODE_FLAGS (space-separated) is for experiments on every engine child.
+  const extraFlags = (process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter((f) => f.length > 0)
+  const child = spawn(process.execPath, ["--expose-gc", ...extraFlags, ...nodeArgs, path.join(repoRoot, "dist/bench", script), JSON.stringify(input)], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "Warning", ...env },
     stdio: ["ignore", "pipe", "pipe"]
@@ -106,17 +112,44 @@ export const runChild = async <A>(script: string, input: unknown, env: Record<st
   return JSON.parse(last) as A
 }
 
-/** Samples this process' RSS until stopped; `peak` is the highest value seen. */
+/** Samples this process' RSS (and V8 heap) until stopped; `peak` is the highest RSS seen. */
 export const rssSampler = (intervalMs = 100) => {
   let peak = process.memoryUsage.rss()
-  const timer = setInterval(() => {
-    const rss = process.memoryUsage.rss()
-    if (rss > peak) peak = rss
-  }, intervalMs)
+  let peakHeapTotal = 0
+  let peakHeapUsed = 0
+  const sample = () => {
+    const usage = process.memoryUsage()
+    if (usage.rss > peak) peak = usage.rss
+    if (usage.heapTotal > peakHeapTotal) peakHeapTotal = usage.heapTotal
+    if (usage.heapUsed > peakHeapUsed) peakHeapUsed = usage.heapUsed
+  }
+  const timer = setInterval(sample, intervalMs)
   timer.unref()
   return {
     peak: () => Math.max(peak, process.memoryUsage.rss()),
+    peakHeapTotal: () => (sample(), peakHeapTotal),
+    peakHeapUsed: () => (sample(), peakHeapUsed),
     reset: () => (peak = process.memoryUsage.rss()),
     stop: () => clearInterval(timer)
+  }
+}
+
+/** Whole-machine CPU use between `start` and `stop`: busy core-seconds and the busy fraction of all cores. */
+export const machineCpu = () => {
+  const snapshot = () =>
+    os.cpus().reduce(
+      (acc, cpu) => {
+        const t = cpu.times
+        acc.busy += t.user + t.nice + t.sys + t.irq
+        acc.total += t.user + t.nice + t.sys + t.irq + t.idle
+        return acc
+      },
+      { busy: 0, total: 0 }
+    )
+  const start = snapshot()
+  return () => {
+    const end = snapshot()
+    const busy = (end.busy - start.busy) / 1000
+    return { busyCoreSeconds: round(busy, 1), busyFraction: round(busy / Math.max(1e-9, (end.total - start.total) / 1000), 3) }
   }
 }
