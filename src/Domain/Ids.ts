@@ -4,6 +4,7 @@ import { Schema } from "effect"
 export const TenantId = Schema.Trim.pipe(
   Schema.minLength(1, { message: () => "tenantId must be a non-empty string" }),
   Schema.maxLength(200, { message: () => "tenantId must be at most 200 characters" }),
+  Schema.pattern(/^[^\u0000-\u001f\u007f]*$/, { message: () => "tenantId must not contain control characters" }),
   Schema.brand("TenantId")
 )
 export type TenantId = typeof TenantId.Type

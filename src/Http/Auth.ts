@@ -1,3 +1,4 @@
+import { HttpServerRequest } from "@effect/platform"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { ApiTokens, hashToken, sameHash } from "../Services/Store/ApiTokens.js"
 import { apiError, Authentication, type Principal, Unauthorized } from "./Api.js"
@@ -20,6 +21,11 @@ export const AuthenticationLive = Layer.effect(
     return {
       bearer: (token) =>
         Effect.gen(function*() {
+          // The platform takes whatever follows the first 7 characters; the scheme itself must be Bearer.
+          const request = yield* HttpServerRequest.HttpServerRequest
+          if (!/^bearer\s/i.test(request.headers["authorization"] ?? "")) {
+            return yield* unauthorized("the Authorization scheme must be Bearer")
+          }
           const presented = Redacted.value(token).trim()
           if (presented.length === 0) return yield* unauthorized("missing bearer token")
           const digest = hashToken(presented)

@@ -12,7 +12,7 @@ import {
   Unauthorized
 } from "./Api.js"
 
-const respond = (status: number, code: string, message: string, details = "") =>
+export const respond = (status: number, code: string, message: string, details = "") =>
   HttpServerResponse.unsafeJson({ errors: [new ErrorEntry({ code, message, details })] }, { status })
 
 const statuses: ReadonlyArray<readonly [abstract new(...args: never) => unknown, number]> = [

@@ -9,6 +9,7 @@ import { AdminTokensConfig, AuthenticationLive } from "./Auth.js"
 import { BackfillHandlers } from "./BackfillHandlers.js"
 import { ErrorShapeLive } from "./Errors.js"
 import { Prometheus } from "./Metrics.js"
+import { RequestGuardLive } from "./RequestGuard.js"
 import { SystemHandlers } from "./SystemHandlers.js"
 
 export const ServerConfig = Config.all({
@@ -37,7 +38,7 @@ export const ApiLive = Layer.mergeAll(
   HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
-  Layer.provide([BackfillHandlers, SystemHandlers, ErrorShapeLive]),
+  Layer.provide([BackfillHandlers, SystemHandlers, ErrorShapeLive, RequestGuardLive]),
   Layer.provide(AuthenticationLive),
   Layer.provide([ApiTokens.Default, Requests.Default, Prometheus.Default])
 )

@@ -132,6 +132,20 @@ describe("HTTP API", () => {
           body: "tenantId=alpha"
         })
         expect(textBody.status).toBe(400)
+        // Found by R5: multipart bodies, NUL characters, very deep JSON and another auth scheme are all clean 4xx.
+        const adminJson = { authorization: `Bearer ${ADMIN_TOKENS[0]}`, "content-type": "application/json" }
+        for (const [init, status] of [
+          [{ headers: { authorization: `Bearer ${ADMIN_TOKENS[0]}`, "content-type": "multipart/form-data; boundary=x" }, body: "" }, 400],
+          [{ headers: { authorization: `Bearer ${ADMIN_TOKENS[0]}`, "content-type": "multipart/form-data" }, body: "{}" }, 400],
+          [{ headers: adminJson, body: JSON.stringify({ tenantId: "alpha\u0000" }) }, 400],
+          [{ headers: adminJson, body: "[".repeat(5000) + "]".repeat(5000) }, 400],
+          [{ headers: { ...adminJson, authorization: `Digest ${ADMIN_TOKENS[0]}` }, body: JSON.stringify({ tenantId: "alpha" }) }, 401]
+        ] as const) {
+          const answer = yield* raw("/api/v1/orders/sync/backfill/pause", { method: "POST", ...init })
+          expect({ body: init.body.slice(0, 40), status: answer.status }).toEqual({ body: init.body.slice(0, 40), status })
+        }
+        const nul = yield* raw("/api/v1/orders/sync/backfill/status?tenantId=alpha%00", { headers: bearer })
+        expect(nul.status).toBe(400)
         const noQuery = yield* raw("/api/v1/orders/sync/backfill/status", { headers: bearer })
         expect(noQuery.status).toBe(400)
         const unauthenticatedGarbage = yield* raw("/api/v1/orders/sync/backfill/run", { method: "POST", body: "{oops" })

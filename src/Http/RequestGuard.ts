@@ -1,0 +1,55 @@
+import { HttpApiBuilder, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
+import { Effect, Option } from "effect"
+import { respond } from "./Errors.js"
+
+/**
+ * Request bodies are small JSON documents: anything larger is refused before it is parsed. Generous, because a body
+ * cut short by the limit can only be answered by closing the connection.
+ */
+export const MAX_BODY_BYTES = 8 * 1_048_576
+/** Deeper JSON is refused before Schema sees it (its error report recurses through the whole value). */
+export const MAX_JSON_DEPTH = 64
+
+/** The deepest nesting of arrays and objects in a JSON text, counted without parsing it. */
+export const jsonDepth = (text: string): number => {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 /* [ */ || c === 123 /* { */) deepest = Math.max(deepest, ++depth)
+    else if (c === 93 /* ] */ || c === 125 /* } */) depth--
+  }
+  return deepest
+}
+
+const WITHOUT_BODY = new Set(["GET", "HEAD", "OPTIONS", "DELETE"])
+
+/**
+ * Every body the API takes is JSON: other media types (multipart, forms) are refused with 400 before any decoder
+ * runs, oversized bodies with 413 and pathologically deep ones with 400, all in Amazon's error shape.
+ */
+export const RequestGuardLive = HttpApiBuilder.middleware((app) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    // Without credentials the answer is 401 whatever the body; the authentication middleware gives it.
+    if (WITHOUT_BODY.has(request.method) || request.headers["authorization"] === undefined) return app
+    const mediaType = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase()
+    if (mediaType !== "application/json") {
+      return Effect.succeed(respond(400, "InvalidInput", "request bodies must be JSON", "send Content-Type: application/json"))
+    }
+    return request.text.pipe(
+      HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
+      Effect.matchEffect({
+        onFailure: () =>
+          Effect.succeed(respond(413, "InvalidInput", "the request body is too large or could not be read", `at most ${MAX_BODY_BYTES} bytes`)),
+        onSuccess: (text) =>
+          jsonDepth(text) > MAX_JSON_DEPTH
+            ? Effect.succeed(respond(400, "InvalidInput", "the request body is nested too deeply", `at most ${MAX_JSON_DEPTH} levels`))
+            : app
+      })
+    )
+  }))
