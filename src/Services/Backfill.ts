@@ -13,7 +13,7 @@ import {
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import type { Order, QuarantinedOrder } from "../Domain/Order.js"
 import { backfillProgress, chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "./Metrics.js"
-import { type Page, type PageQuery, Orders } from "./Orders.js"
+import { Orders, type Page, type PageQuery } from "./Orders.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 import type { SellerAuth } from "./SpApi/SpApiClient.js"
 import { type Lease, Leases } from "./Store/Leases.js"
@@ -48,7 +48,7 @@ export interface DeltaResult {
 const split = (page: Page) => {
   const orders: Array<Order> = []
   const quarantined: Array<QuarantinedOrder> = []
-  for (const decoded of page.orders) {
+  for (const decoded of page.take()) {
     if (decoded._tag === "Order") orders.push(decoded.order)
     else quarantined.push(decoded.quarantined)
   }

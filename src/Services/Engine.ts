@@ -1,5 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { Agent } from "undici"
 import { Backfill } from "./Backfill.js"
 import { Orders } from "./Orders.js"
 import { AccessTokens } from "./SpApi/AccessTokens.js"
@@ -10,13 +11,24 @@ import { OrderRepo } from "./Store/OrderRepo.js"
 import { SyncStateRepo } from "./Store/SyncStateRepo.js"
 import { Tenants } from "./Store/Tenants.js"
 
+// Requests are few and short (each tenant waits on its quota between them), so a small connection pool per host
+// serves any number of tenants, and a thousand tenants do not hold a thousand sockets and their buffers.
+const AmazonConnections = Layer.scoped(
+  NodeHttpClient.Dispatcher,
+  Effect.acquireRelease(
+    Effect.sync(() => new Agent({ connections: 32, keepAliveTimeout: 30_000 })),
+    (agent) => Effect.promise(() => agent.destroy())
+  )
+)
+
 /** The engine's services over a given SQL layer (tests hand in their own database). */
 export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClient.SqlClient, E, R>) => {
   const store = Layer.mergeAll(Tenants.Default, Leases.Default, OrderRepo.Default, SyncStateRepo.Default)
   const amazon = Orders.Default.pipe(
     Layer.provideMerge(SpApiClient.Default),
     Layer.provideMerge(AccessTokens.Default),
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher),
+    Layer.provide(AmazonConnections)
   )
   return Backfill.Default.pipe(
     Layer.provideMerge(Layer.merge(store, amazon)),

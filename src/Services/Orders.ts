@@ -13,11 +13,27 @@ export interface PageQuery {
   readonly token: Option.Option<string>
 }
 
-export interface Page {
-  readonly orders: ReadonlyArray<DecodedOrder>
-  readonly nextToken: Option.Option<string>
-  readonly attempts: number
-  readonly throttled: number
+/**
+ * One page of orders. Its orders are handed over once (`take`): a stream may hold on to the last page it carried
+ * while its tenant waits minutes for the next quota token, and a thousand waiting tenants should not each keep
+ * a hundred orders alive.
+ */
+export class Page {
+  #orders: ReadonlyArray<DecodedOrder> | undefined
+  constructor(
+    orders: ReadonlyArray<DecodedOrder>,
+    readonly nextToken: Option.Option<string>,
+    readonly attempts: number,
+    readonly throttled: number
+  ) {
+    this.#orders = orders
+  }
+
+  take(): ReadonlyArray<DecodedOrder> {
+    const orders = this.#orders ?? []
+    this.#orders = undefined
+    return orders
+  }
 }
 
 const SearchOrdersBody = Schema.Struct({
@@ -61,12 +77,14 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
           ]
         }, decoder(SearchOrdersBody)).pipe(
-          Effect.map((response) => ({
-            orders: response.body.orders.map(decode2026),
-            nextToken: Option.fromNullable(response.body.pagination?.nextToken),
-            attempts: response.attempts,
-            throttled: response.throttled
-          }))
+          Effect.map((response) =>
+            new Page(
+              response.body.orders.map(decode2026),
+              Option.fromNullable(response.body.pagination?.nextToken),
+              response.attempts,
+              response.throttled
+            )
+          )
         )
     }
 
@@ -86,12 +104,14 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["NextToken", token] as const] })
           ]
         }, decoder(GetOrdersBody)).pipe(
-          Effect.map((response) => ({
-            orders: response.body.payload.Orders.map(decodeV0),
-            nextToken: Option.fromNullable(response.body.payload.NextToken),
-            attempts: response.attempts,
-            throttled: response.throttled
-          }))
+          Effect.map((response) =>
+            new Page(
+              response.body.payload.Orders.map(decodeV0),
+              Option.fromNullable(response.body.payload.NextToken),
+              response.attempts,
+              response.throttled
+            )
+          )
         )
     }
 
