@@ -180,17 +180,12 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             token: Option.fromNullable(current.pageToken)
           }
           const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
-          const result = yield* orders.pages(seller, query).pipe(
-            Stream.mapEffect((page) =>
-              Effect.gen(function*() {
-                const at = yield* Clock.currentTimeMillis
-                yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
-                yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
-              })
-            ),
-            Stream.runDrain,
-            Effect.either
-          )
+          const result = yield* orders.pages(seller, query, (page) =>
+            Effect.gen(function*() {
+              const at = yield* Clock.currentTimeMillis
+              yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
+              yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
+            })).pipe(Stream.runDrain, Effect.either)
           if (result._tag === "Right") return
           const refused = yield* Ref.get(window)
           // Bounded: a window whose token is refused again and again without a page in between is failing.
@@ -312,29 +307,24 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
                   before,
                   marketplaceIds: tenant.marketplaceIds,
                   token: Option.none()
-                }).pipe(
-                  Stream.mapEffect((page) =>
-                    Effect.gen(function*() {
-                      const { orders: decoded, quarantined } = split(page)
-                      const newest = maxDate(decoded, "lastUpdateDate")
-                      const upserted = yield* fenced(lease, Effect.gen(function*() {
-                        const result = yield* orderRepo.upsert(tenantId, decoded)
-                        yield* orderRepo.quarantine(tenantId, quarantined)
-                        // Pages come oldest change first, so everything before `newest` is stored.
-                        if (newest !== null && newest > cursor) yield* repo.patchState(tenantId, { cursor: newest })
-                        return result.inserted + result.updated
-                      }))
-                      if (newest !== null && newest > from) from = newest
-                      totals.pages += 1
-                      totals.orders += decoded.length
-                      totals.requests += page.attempts
-                      yield* Metric.incrementBy(ordersUpserted, upserted)
-                      yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
-                    })
-                  ),
-                  Stream.runDrain,
-                  Effect.either
-                )
+                }, (page) =>
+                  Effect.gen(function*() {
+                    const { orders: decoded, quarantined } = split(page)
+                    const newest = maxDate(decoded, "lastUpdateDate")
+                    const upserted = yield* fenced(lease, Effect.gen(function*() {
+                      const result = yield* orderRepo.upsert(tenantId, decoded)
+                      yield* orderRepo.quarantine(tenantId, quarantined)
+                      // Pages come oldest change first, so everything before `newest` is stored.
+                      if (newest !== null && newest > cursor) yield* repo.patchState(tenantId, { cursor: newest })
+                      return result.inserted + result.updated
+                    }))
+                    if (newest !== null && newest > from) from = newest
+                    totals.pages += 1
+                    totals.orders += decoded.length
+                    totals.requests += page.attempts
+                    yield* Metric.incrementBy(ordersUpserted, upserted)
+                    yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
+                  })).pipe(Stream.runDrain, Effect.either)
                 if (result._tag === "Right") break
                 if (!(result.left instanceof PageTokenRejected) || restarts >= 3) return yield* result.left
                 restarts += 1

@@ -1,7 +1,7 @@
-import { Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
+import { Config, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
 import { decode2026, decodeV0 } from "../Domain/AmazonOrders.js"
 import type { DecodedOrder } from "../Domain/Order.js"
-import { type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
+import { type MemoryBudget, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 
 /** One listing of orders: a date family, its bounds, and where the pagination stands. */
@@ -52,7 +52,7 @@ const iso = (date: Date) => date.toISOString()
 /** An Orders API version: how to ask for a page and how to read one. */
 interface Source {
   readonly operation: string
-  readonly fetch: (seller: SellerAuth, query: PageQuery) => Effect.Effect<Page, SpApiError>
+  readonly fetch: (seller: SellerAuth, query: PageQuery, budget: MemoryBudget) => Effect.Effect<Page, SpApiError>
 }
 
 /** Amazon order pages for a tenant, from Orders API 2026-01-01 (default) or v0 (`ORDERS_API=v0`). */
@@ -60,11 +60,12 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
   effect: Effect.gen(function*() {
     const client = yield* SpApiClient
     const { ordersApi } = yield* SpApiConfig
+    const pagesInMemory = yield* Config.integer("ORDERSYNC_PAGES_IN_MEMORY").pipe(Config.withDefault(32))
 
     // 2026-01-01 searchOrders: every parameter is repeated unchanged alongside the token.
     const searchOrders: Source = {
       operation: "searchOrders",
-      fetch: (seller, query) =>
+      fetch: (seller, query, budget) =>
         client.request(seller, {
           operation: "searchOrders",
           path: "/orders/2026-01-01/orders",
@@ -76,7 +77,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["maxResultsPerPage", "100"],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
           ]
-        }, decoder(SearchOrdersBody)).pipe(
+        }, decoder(SearchOrdersBody), budget).pipe(
           Effect.map((response) =>
             new Page(
               response.body.orders.map(decode2026),
@@ -91,7 +92,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     // v0 getOrders: the same listing, PascalCase, MarketplaceIds required.
     const getOrders: Source = {
       operation: "getOrders",
-      fetch: (seller, query) =>
+      fetch: (seller, query, budget) =>
         client.request(seller, {
           operation: "getOrders",
           path: "/orders/v0/orders",
@@ -103,7 +104,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["MaxResultsPerPage", "100"],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["NextToken", token] as const] })
           ]
-        }, decoder(GetOrdersBody)).pipe(
+        }, decoder(GetOrdersBody), budget).pipe(
           Effect.map((response) =>
             new Page(
               response.body.payload.Orders.map(decodeV0),
@@ -117,11 +118,28 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
 
     const source = ordersApi === "v0" ? getOrders : searchOrders
 
-    /** The pages of one query, oldest first, each paired with the token of the page after it. */
-    const pages = (seller: SellerAuth, query: PageQuery): Stream.Stream<Page, SpApiError> =>
+    // Pages fetched and not yet stored, across all tenants: a thousand tenants starting at once would otherwise
+    // each hold a decoded page while they queue for a database connection.
+    const budget = yield* Effect.makeSemaphore(pagesInMemory)
+
+    /**
+     * The pages of one query, oldest first. Each is handed to `store` (which commits it) before the next is asked
+     * for, and holds a slot of the memory budget from its answer until it is stored.
+     */
+    const pages = <B, E, R>(
+      seller: SellerAuth,
+      query: PageQuery,
+      store: (page: Page) => Effect.Effect<B, E, R>
+    ): Stream.Stream<B, SpApiError | E, R> =>
       Stream.paginateEffect(query.token, (token) =>
-        Effect.map(source.fetch(seller, { ...query, token }), (page) =>
-          [page, Option.map(page.nextToken, Option.some)] as const))
+        Effect.scoped(
+          Effect.flatMap(Effect.scope, (scope) =>
+            source.fetch(seller, { ...query, token }, { budget, scope }).pipe(
+              Effect.flatMap((page) =>
+                Effect.map(store(page), (stored) => [stored, Option.map(page.nextToken, Option.some)] as const)
+              )
+            ))
+        ))
 
     return { operation: source.operation, apiVersion: ordersApi, pages } as const
   })

@@ -1,5 +1,5 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Either, Metric, Option, Redacted, Ref, Schedule, Schema } from "effect"
+import { Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, Redacted, Ref, Schedule, Schema, Scope } from "effect"
 import {
   AccessTokenExpired,
   AmazonRejected,
@@ -37,6 +37,12 @@ export interface SpApiResponse<A> {
   /** Every attempt this call made, retries included, and how many of them were throttled. */
   readonly attempts: number
   readonly throttled: number
+}
+
+/** A process-wide budget of answers in memory, and the scope that gives a slot back when its answer is stored. */
+export interface MemoryBudget {
+  readonly budget: Effect.Semaphore
+  readonly scope: Scope.Scope
 }
 
 export type SpApiError = AmazonRejected | CredentialsRevoked | PageTokenRejected | AmazonUnavailable | QuotaExceeded
@@ -79,14 +85,37 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       seller: SellerAuth,
       request: SpApiRequest,
       decode: BodyDecoder<A>,
-      stats: Ref.Ref<{ attempts: number; throttled: number }>
-    ) =>
+      stats: Ref.Ref<{ attempts: number; throttled: number }>,
+      gate: MemoryBudget | undefined
+    ): Effect.Effect<A, SpApiError | AccessTokenExpired> =>
       Effect.gen(function*() {
         const limiter = yield* bucket(seller.tenantId, request.operation)
         yield* limiter.take
         // After the wait for our turn, which can be minutes: a token fetched before it could expire meanwhile.
         const accessToken = yield* tokens.get(seller.tenantId, seller.refreshToken)
         yield* Ref.update(stats, (s) => ({ ...s, attempts: s.attempts + 1 }))
+        if (gate === undefined) return yield* exchange(seller, request, decode, stats, limiter, accessToken)
+        // A slot of the caller's budget for answers in memory: kept on success, until the caller's scope closes
+        // (it has stored the answer); given back as soon as this attempt fails, before any backoff.
+        const slot = yield* Scope.fork(gate.scope, ExecutionStrategy.sequential)
+        return yield* Effect.uninterruptibleMask((restore) =>
+          restore(gate.budget.take(1)).pipe(
+            Effect.zipRight(Scope.addFinalizer(slot, gate.budget.release(1))),
+            Effect.zipRight(restore(exchange(seller, request, decode, stats, limiter, accessToken))),
+            Effect.onError(() => Scope.close(slot, Exit.void))
+          )
+        )
+      })
+
+    const exchange = <A>(
+      seller: SellerAuth,
+      request: SpApiRequest,
+      decode: BodyDecoder<A>,
+      stats: Ref.Ref<{ attempts: number; throttled: number }>,
+      limiter: TokenBucket.TokenBucket,
+      accessToken: Redacted.Redacted
+    ) =>
+      Effect.gen(function*() {
         const url = new URL(baseUrl(seller.region) + request.path)
         for (const [name, value] of request.params) url.searchParams.append(name, value)
         const response = yield* http.execute(
@@ -152,12 +181,13 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       seller: SellerAuth,
       request: SpApiRequest,
       decode: BodyDecoder<A>,
-      stats: Ref.Ref<{ attempts: number; throttled: number }>
+      stats: Ref.Ref<{ attempts: number; throttled: number }>,
+      gate: MemoryBudget | undefined
     ) =>
-      attempt(seller, request, decode, stats).pipe(
+      attempt(seller, request, decode, stats, gate).pipe(
         Effect.catchTag("AccessTokenExpired", () =>
           tokens.invalidate(seller.tenantId).pipe(
-            Effect.zipRight(attempt(seller, request, decode, stats)),
+            Effect.zipRight(attempt(seller, request, decode, stats, gate)),
             Effect.catchTag("AccessTokenExpired", () =>
               Effect.zipRight(
                 tokens.invalidate(seller.tenantId),
@@ -172,10 +202,20 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       Schedule.intersect(Schedule.recurs(config.maxRetries))
     )
 
-    const request = <A>(seller: SellerAuth, req: SpApiRequest, decode: BodyDecoder<A>): Effect.Effect<SpApiResponse<A>, SpApiError> =>
+    /**
+     * One call, retried. With `gate`, a successful answer holds one slot of the budget until `gate.scope` closes:
+     * the budget bounds answers in memory across tenants, and is never held while a tenant waits for its quota or
+     * a backoff.
+     */
+    const request = <A>(
+      seller: SellerAuth,
+      req: SpApiRequest,
+      decode: BodyDecoder<A>,
+      gate?: MemoryBudget
+    ): Effect.Effect<SpApiResponse<A>, SpApiError> =>
       Effect.gen(function*() {
         const stats = yield* Ref.make({ attempts: 0, throttled: 0 })
-        const body = yield* authenticated(seller, req, decode, stats).pipe(
+        const body = yield* authenticated(seller, req, decode, stats, gate).pipe(
           Effect.tapError((error) =>
             isTransient(error) ? Effect.logDebug(`${req.operation}: ${error._tag}, retrying`) : Effect.void
           ),
