@@ -1,8 +1,8 @@
-import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
+import { registerSimulatorSellers } from "../src/Cli/SimulatorTenants.js"
 import { Backfill } from "../src/Services/Backfill.js"
 import { engineOver } from "../src/Services/Engine.js"
 import { SqlFromUrl } from "../src/Services/Store/Database.js"
-import { Tenants } from "../src/Services/Store/Tenants.js"
 import type { SellerConfigInput, SimulatorHandle } from "../src/Simulator/index.js"
 import { simulatorEnv } from "./Shared.js"
 
@@ -16,20 +16,7 @@ export const engineRuntime = (simulator: SimulatorHandle, url: string, extra: Re
   )
 
 /** Registers simulator sellers as tenants of the same name. */
-export const addTenants = (simulator: SimulatorHandle, sellerIds?: ReadonlyArray<string>) =>
-  Effect.flatMap(Tenants, (tenants) =>
-    Effect.forEach(
-      simulator.sellers().filter((s) => !sellerIds || sellerIds.includes(s.sellerId)),
-      (seller) =>
-        tenants.add({
-          tenantId: seller.sellerId,
-          region: "na",
-          marketplaceIds: seller.marketplaceIds,
-          sellingPartnerId: null,
-          refreshToken: Redacted.make(seller.refreshToken)
-        }),
-      { discard: true, concurrency: 8 }
-    ))
+export const addTenants = registerSimulatorSellers
 
 export const backfill = (tenantId: string, days = 365) =>
   Effect.flatMap(Backfill, (b) => b.runInitialBackfill(tenantId, days))

@@ -4,8 +4,9 @@ import { HttpLive, listenAddress } from "../Http/Server.js"
 import { Daemon } from "../Services/Daemon.js"
 import { EngineLive } from "../Services/Engine.js"
 import { newToken } from "../Services/Store/ApiTokens.js"
-import { Tenants } from "../Services/Store/Tenants.js"
+import type { Tenants } from "../Services/Store/Tenants.js"
 import { clientSettings, demoConfig, scoped as simulator, type SimulatorHandle } from "../Simulator/index.js"
+import { registerSimulatorSellers } from "./SimulatorTenants.js"
 
 /** The daemon and the HTTP API over one engine (one pool, one embedded server), after `setup`. */
 const serveLayer = <E>(setup: Effect.Effect<void, E, Tenants>) =>
@@ -25,17 +26,6 @@ const simulatorSettings = (sim: SimulatorHandle, adminToken: string): Record<str
   ...clientSettings(sim),
   ORDERSYNC_API_TOKEN: adminToken
 })
-
-const registerSellers = (sim: SimulatorHandle) =>
-  Effect.flatMap(Tenants, (tenants) =>
-    Effect.forEach(sim.sellers(), (seller) =>
-      tenants.add({
-        tenantId: seller.sellerId,
-        region: "na",
-        marketplaceIds: seller.marketplaceIds,
-        sellingPartnerId: null,
-        refreshToken: Redacted.make(seller.refreshToken)
-      }), { discard: true }))
 
 const demo = Effect.gen(function*() {
   const config = yield* DemoConfig
@@ -64,7 +54,7 @@ const demo = Effect.gen(function*() {
       `  API docs: ${base}/docs   metrics: ${base}/metrics`,
       ""
     ].join("\n"))
-    return yield* Layer.launch(serveLayer(registerSellers(sim)))
+    return yield* Layer.launch(serveLayer(registerSimulatorSellers(sim)))
   }).pipe(Effect.withConfigProvider(provider))
 })
 

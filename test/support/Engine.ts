@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { expect } from "vitest"
+import { registerSimulatorSellers } from "../../src/Cli/SimulatorTenants.js"
 import { engineOver } from "../../src/Services/Engine.js"
-import { Tenants } from "../../src/Services/Store/Tenants.js"
 import { clientSettings, type GroundTruthOrder, type SellerConfigInput, type SimulatorHandle } from "../../src/Simulator/index.js"
 import { TestSql } from "./Database.js"
 
@@ -24,20 +24,7 @@ export const engineFor = (simulator: SimulatorHandle, extra: Record<string, stri
   )
 
 /** Registers each simulator seller as a tenant of the same name. */
-export const addSellers = (simulator: SimulatorHandle, sellerIds?: ReadonlyArray<string>) =>
-  Effect.flatMap(Tenants, (tenants) =>
-    Effect.forEach(
-      simulator.sellers().filter((s) => !sellerIds || sellerIds.includes(s.sellerId)),
-      (seller) =>
-        tenants.add({
-          tenantId: seller.sellerId,
-          region: "na",
-          marketplaceIds: seller.marketplaceIds,
-          sellingPartnerId: null,
-          refreshToken: Redacted.make(seller.refreshToken)
-        }),
-      { discard: true }
-    ))
+export const addSellers = registerSimulatorSellers
 
 export interface StoredOrder {
   readonly externalOrderId: string
