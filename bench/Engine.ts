@@ -3,7 +3,7 @@ import { registerSimulatorSellers } from "../src/Cli/SimulatorTenants.js"
 import { Backfill } from "../src/Services/Backfill.js"
 import { engineOver } from "../src/Services/Engine.js"
 import { SqlFromUrl } from "../src/Services/Store/Database.js"
-import type { SellerConfigInput, SimulatorHandle } from "../src/Simulator/index.js"
+import { sellerNamed, type SimulatorHandle } from "../src/Simulator/index.js"
 import { simulatorEnv } from "./Shared.js"
 
 /** The engine in this process, on `url`, pointed at the simulator. */
@@ -21,14 +21,7 @@ export const addTenants = registerSimulatorSellers
 export const backfill = (tenantId: string, days = 365) =>
   Effect.flatMap(Backfill, (b) => b.runInitialBackfill(tenantId, days))
 
-export const seller = (sellerId: string, orders: number, seed: number, extra: Partial<SellerConfigInput> = {}): SellerConfigInput => ({
-  sellerId,
-  refreshToken: `Atzr|${sellerId}`,
-  marketplaceIds: ["ATVPDKIKX0DER"],
-  orders,
-  seed,
-  ...extra
-})
+export const seller = sellerNamed
 
 /** Orders in a seller's ~800-day history per order created in the last 365 days (the generator's spread). */
 export const HISTORY_PER_YEAR = 2.02

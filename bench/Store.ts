@@ -3,7 +3,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import Pg from "pg"
 import { Order } from "../src/Domain/Order.js"
 import { SqlFromUrl } from "../src/Services/Store/Database.js"
-import { MARKETPLACE, OrderRepo } from "../src/Services/Store/OrderRepo.js"
+import { MARKETPLACE, ON_CONFLICT_NEWER_ONLY, OrderRepo } from "../src/Services/Store/OrderRepo.js"
 import { startSimulator } from "../src/Simulator/index.js"
 import { copyFrom, csvField } from "./Copy.js"
 import { HISTORY_PER_YEAR, seller } from "./Engine.js"
@@ -47,7 +47,7 @@ const copySql = (client: Pg.Client, orders: ReadonlyArray<Order>) => async () =>
     await client.query(`CREATE TEMP TABLE staging (id text, mp text, od timestamptz, lu timestamptz, st text, fc text,
       sc text, ta text, cur text, ic int, raw text) ON COMMIT DROP`)
     await copyFrom(client, "COPY staging FROM STDIN (FORMAT csv)", Buffer.from(csv))
-    // The same conflict rule as OrderRepo.upsert: only a newer version (or changed content) replaces a row.
+    // The engine's own conflict rule: only a newer version (or changed content) replaces a row.
     await client.query(`
       INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
         "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
@@ -55,15 +55,7 @@ const copySql = (client: Pg.Client, orders: ReadonlyArray<Order>) => async () =>
       SELECT gen_random_uuid()::text, $1, $2, u.id, u.mp, u.od AT TIME ZONE 'UTC', u.lu AT TIME ZONE 'UTC', u.st, u.fc,
         u.sc, u.ta::numeric, u.cur, u.ic, u.raw::jsonb, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
       FROM staging u
-      ON CONFLICT ("tenantId", "marketplace", "externalOrderId") DO UPDATE SET
-        "marketplaceId" = EXCLUDED."marketplaceId", "orderDate" = EXCLUDED."orderDate",
-        "lastUpdateDate" = EXCLUDED."lastUpdateDate", "orderStatus" = EXCLUDED."orderStatus",
-        "fulfillmentChannel" = EXCLUDED."fulfillmentChannel", "salesChannel" = EXCLUDED."salesChannel",
-        "totalAmount" = EXCLUDED."totalAmount", "currency" = EXCLUDED."currency",
-        "itemsCount" = EXCLUDED."itemsCount", "raw" = EXCLUDED."raw", "updatedAt" = EXCLUDED."updatedAt"
-      WHERE "Order"."lastUpdateDate" IS NULL
-         OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"
-         OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")`,
+      ${ON_CONFLICT_NEWER_ONLY}`,
       [TENANT, MARKETPLACE])
     await client.query("COMMIT")
   } catch (error) {

@@ -101,6 +101,21 @@ export type SimulatorConfig = typeof SimulatorConfig.Type
 /** The JSON form: every field with a default may be left out. */
 export type SimulatorConfigInput = typeof SimulatorConfig.Encoded
 
+/** A seller with a refresh token named after it, on the US marketplace unless `extra` says otherwise. */
+export const sellerNamed = (
+  sellerId: string,
+  orders: number,
+  seed: number,
+  extra: Partial<SellerConfigInput> = {}
+): SellerConfigInput => ({
+  sellerId,
+  refreshToken: `Atzr|${sellerId}`,
+  marketplaceIds: ["ATVPDKIKX0DER"],
+  orders,
+  seed,
+  ...extra
+})
+
 export const decodeSimulatorConfig = Schema.decodeUnknownSync(SimulatorConfig)
 export const decodeSellerConfig = Schema.decodeUnknownSync(SellerConfig)
 

@@ -3,7 +3,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { expect } from "vitest"
 import { registerSimulatorSellers } from "../../src/Cli/SimulatorTenants.js"
 import { engineOver } from "../../src/Services/Engine.js"
-import { clientSettings, type GroundTruthOrder, type SellerConfigInput, type SimulatorHandle } from "../../src/Simulator/index.js"
+import { clientSettings, type GroundTruthOrder, sellerNamed, type SimulatorHandle } from "../../src/Simulator/index.js"
 import { TestSql } from "./Database.js"
 
 /** The environment a process pointed at this simulator gets (also used for child processes). */
@@ -74,16 +74,4 @@ export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: Readonl
 }
 
 /** A simulator seller named like its tenant. */
-export const testSeller = (
-  sellerId: string,
-  orders: number,
-  seed: number,
-  extra: Partial<SellerConfigInput> = {}
-): SellerConfigInput => ({
-  sellerId,
-  refreshToken: `Atzr|${sellerId}`,
-  marketplaceIds: ["ATVPDKIKX0DER"],
-  orders,
-  seed,
-  ...extra
-})
+export const testSeller = sellerNamed

@@ -5,6 +5,20 @@ import type { Order, QuarantinedOrder } from "../../Domain/Order.js"
 
 export const MARKETPLACE = "amazon"
 
+/**
+ * The conflict rule of every write into "Order": a row is replaced only by a newer version (or the same version with
+ * different content), so a late or repeated page never rolls an order back and a rerun changes nothing.
+ */
+export const ON_CONFLICT_NEWER_ONLY = `ON CONFLICT ("tenantId", "marketplace", "externalOrderId") DO UPDATE SET
+  "marketplaceId" = EXCLUDED."marketplaceId", "orderDate" = EXCLUDED."orderDate",
+  "lastUpdateDate" = EXCLUDED."lastUpdateDate", "orderStatus" = EXCLUDED."orderStatus",
+  "fulfillmentChannel" = EXCLUDED."fulfillmentChannel", "salesChannel" = EXCLUDED."salesChannel",
+  "totalAmount" = EXCLUDED."totalAmount", "currency" = EXCLUDED."currency",
+  "itemsCount" = EXCLUDED."itemsCount", "raw" = EXCLUDED."raw", "updatedAt" = EXCLUDED."updatedAt"
+  WHERE "Order"."lastUpdateDate" IS NULL
+     OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"
+     OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")`
+
 export interface UpsertResult {
   readonly inserted: number
   readonly updated: number
@@ -25,10 +39,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    /**
-     * One statement for the whole chunk. A row is replaced only by a newer version (or the same version with
-     * different content), so a late or repeated page never rolls an order back and a rerun changes nothing.
-     */
+    /** One statement for the whole chunk, under ON_CONFLICT_NEWER_ONLY. */
     const upsert = (tenantId: string, chunk: ReadonlyArray<Order>): Effect.Effect<UpsertResult> => {
       const orders = newestPerId(chunk)
       if (orders.length === 0) return Effect.succeed({ inserted: 0, updated: 0 })
@@ -52,15 +63,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
           ${orders.map((o) => o.itemsCount)}::int[],
           ${orders.map((o) => JSON.stringify(o.raw))}::text[]
         ) AS u(id, mp, od, lu, st, fc, sc, ta, cur, ic, raw)
-        ON CONFLICT ("tenantId", "marketplace", "externalOrderId") DO UPDATE SET
-          "marketplaceId" = EXCLUDED."marketplaceId", "orderDate" = EXCLUDED."orderDate",
-          "lastUpdateDate" = EXCLUDED."lastUpdateDate", "orderStatus" = EXCLUDED."orderStatus",
-          "fulfillmentChannel" = EXCLUDED."fulfillmentChannel", "salesChannel" = EXCLUDED."salesChannel",
-          "totalAmount" = EXCLUDED."totalAmount", "currency" = EXCLUDED."currency",
-          "itemsCount" = EXCLUDED."itemsCount", "raw" = EXCLUDED."raw", "updatedAt" = EXCLUDED."updatedAt"
-        WHERE "Order"."lastUpdateDate" IS NULL
-           OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"
-           OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")
+        ${sql.literal(ON_CONFLICT_NEWER_ONLY)}
         RETURNING (xmax = 0) AS inserted`.pipe(
         Effect.map((rows) => {
           const inserted = rows.filter((r) => r.inserted).length
