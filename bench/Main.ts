@@ -95,9 +95,9 @@ const main = async () => {
         ["B4", "growth (MB), orders/s", `${b4.growthMb}, ${b4.ordersPerSecond}`, "<= 50"],
         ["B4", "heap used / heap total (MB) at milestones", b4.milestones.map((m) => `${m.heapUsedMb}/${m.heapTotalMb}`).join(" | "), ""],
         ["B4", "live heap after GC (MB) at milestones", b4.milestones.map((m) => String(m.heapAfterGcMb)).join(" | "), ""],
-        "error" in b4.tuned
-          ? ["B4", `tuned (${b4.tuned.nodeFlags})`, `FAILED ${b4.tuned.error.split("\n")[0]!.slice(0, 80)}`, ""]
-          : ["B4", `tuned (${b4.tuned.nodeFlags}): peak RSS at ${b4.tuned.milestones.map((m) => `${m.orders / 1000}k`).join(" | ")}, orders/s`, `${b4.tuned.milestones.map((m) => String(m.peakRssMb)).join(" | ")}, ${b4.tuned.ordersPerSecond}`, ""]
+        "error" in b4.v8Defaults
+          ? ["B4", "with V8's heap sizing", `FAILED ${b4.v8Defaults.error.split("\n")[0]!.slice(0, 80)}`, ""]
+          : ["B4", `with V8's heap sizing: peak RSS at ${b4.v8Defaults.milestones.map((m) => `${m.orders / 1000}k`).join(" | ")}, orders/s`, `${b4.v8Defaults.milestones.map((m) => String(m.peakRssMb)).join(" | ")}, ${b4.v8Defaults.ordersPerSecond}`, ""]
       )
     })
     if (wanted("B5") || wanted("B1")) {

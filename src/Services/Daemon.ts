@@ -4,6 +4,7 @@ import { Backfill } from "./Backfill.js"
 import { Replicas } from "./Daemon/Replicas.js"
 import { Requests, type TenantOverview } from "./Daemon/Requests.js"
 import { leasesHeld } from "./Metrics.js"
+import * as Permits from "./Permits.js"
 import { type Lease, Leases } from "./Store/Leases.js"
 import { SyncStateRepo } from "./Store/SyncStateRepo.js"
 import { Tenants } from "./Store/Tenants.js"
@@ -57,9 +58,9 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     const backoff = (failures: number) =>
       Duration.min(Duration.millis(1000 * 2 ** Math.min(failures - 1, 20)), config.retryMax)
 
-    const running = yield* Effect.makeSemaphore(config.maxRunning)
+    const running = yield* Permits.make(config.maxRunning)
     const withBusy = <A, E, R>(h: Held, effect: Effect.Effect<A, E, R>) =>
-      running.withPermits(1)(
+      running.withPermit(
         Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
       )
 

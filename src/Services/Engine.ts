@@ -2,6 +2,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { Agent } from "undici"
 import { Backfill } from "./Backfill.js"
+import { HeapPolicyLive } from "./HeapPolicy.js"
 import { Orders } from "./Orders.js"
 import { AccessTokens } from "./SpApi/AccessTokens.js"
 import { SpApiClient } from "./SpApi/SpApiClient.js"
@@ -32,7 +33,8 @@ export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClien
   )
   return Backfill.Default.pipe(
     Layer.provideMerge(Layer.merge(store, amazon)),
-    Layer.provideMerge(sql)
+    Layer.provideMerge(sql),
+    Layer.provideMerge(HeapPolicyLive)
   )
 }
 

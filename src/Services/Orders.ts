@@ -1,6 +1,7 @@
 import { Config, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
 import { decode2026, decodeV0 } from "../Domain/AmazonOrders.js"
 import type { DecodedOrder } from "../Domain/Order.js"
+import * as Permits from "./Permits.js"
 import { type MemoryBudget, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 
@@ -120,7 +121,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
 
     // Pages fetched and not yet stored, across all tenants: a thousand tenants starting at once would otherwise
     // each hold a decoded page while they queue for a database connection.
-    const budget = yield* Effect.makeSemaphore(pagesInMemory)
+    const budget = yield* Permits.make(pagesInMemory)
 
     /**
      * The pages of one query, oldest first. Each is handed to `store` (which commits it) before the next is asked
@@ -132,14 +133,15 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
       store: (page: Page) => Effect.Effect<B, E, R>
     ): Stream.Stream<B, SpApiError | E, R> =>
       Stream.paginateEffect(query.token, (token) =>
-        Effect.scoped(
+        // The quota wait comes first, where a paced tenant's fiber holds the least; the request takes the token.
+        Effect.zipRight(client.ready(seller.tenantId, source.operation), Effect.scoped(
           Effect.flatMap(Effect.scope, (scope) =>
             source.fetch(seller, { ...query, token }, { budget, scope }).pipe(
               Effect.flatMap((page) =>
                 Effect.map(store(page), (stored) => [stored, Option.map(page.nextToken, Option.some)] as const)
               )
             ))
-        ))
+        )))
 
     return { operation: source.operation, apiVersion: ordersApi, pages } as const
   })

@@ -36,4 +36,21 @@ describe("token bucket", () => {
       expect(yield* Fiber.join(fiber)).toEqual([250, 500])
       expect((yield* bucket.plan).rate).toBe(4)
     }))
+
+  it.effect("ready waits for a free token without taking it, so the take after it does not wait again", () =>
+    Effect.gen(function*() {
+      const bucket = yield* TokenBucket.make({ rate: 0.5, burst: 1 })
+      yield* bucket.ready
+      yield* bucket.take
+      yield* bucket.answered
+      const fiber = yield* Effect.fork(Effect.gen(function*() {
+        yield* bucket.ready
+        const readyAt = yield* TestClock.currentTimeMillis
+        yield* bucket.ready
+        yield* bucket.take
+        return [readyAt, yield* TestClock.currentTimeMillis]
+      }))
+      yield* TestClock.adjust("5 seconds")
+      expect(yield* Fiber.join(fiber)).toEqual([2000, 2000])
+    }))
 })

@@ -10,6 +10,7 @@ import {
 } from "../../Domain/Errors.js"
 import type { Region } from "../../Domain/Ids.js"
 import { spApiRequests, spApiThrottled } from "../Metrics.js"
+import type { Permits } from "../Permits.js"
 import { AccessTokens } from "./AccessTokens.js"
 import { REGION_HOSTS, SpApiConfig } from "./SpApiConfig.js"
 import * as TokenBucket from "./TokenBucket.js"
@@ -41,7 +42,7 @@ export interface SpApiResponse<A> {
 
 /** A process-wide budget of answers in memory, and the scope that gives a slot back when its answer is stored. */
 export interface MemoryBudget {
-  readonly budget: Effect.Semaphore
+  readonly budget: Permits
   readonly scope: Scope.Scope
 }
 
@@ -99,8 +100,8 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         // (it has stored the answer); given back as soon as this attempt fails, before any backoff.
         const slot = yield* Scope.fork(gate.scope, ExecutionStrategy.sequential)
         return yield* Effect.uninterruptibleMask((restore) =>
-          restore(gate.budget.take(1)).pipe(
-            Effect.zipRight(Scope.addFinalizer(slot, gate.budget.release(1))),
+          restore(gate.budget.take).pipe(
+            Effect.zipRight(Scope.addFinalizer(slot, gate.budget.release)),
             Effect.zipRight(restore(exchange(seller, request, decode, stats, limiter, accessToken))),
             Effect.onError(() => Scope.close(slot, Exit.void))
           )
@@ -227,6 +228,9 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
 
     const plan = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.plan)
 
-    return { request, plan } as const
+    /** Waits until the tenant's bucket for `operation` has a token, without taking it (see TokenBucket.ready). */
+    const ready = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.ready)
+
+    return { request, plan, ready } as const
   })
 }) {}

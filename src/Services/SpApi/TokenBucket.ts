@@ -25,6 +25,12 @@ interface State {
 export interface TokenBucket {
   /** Waits for this request's turn: the full burst first, then exactly the sustained rate. */
   readonly take: Effect.Effect<void>
+  /**
+   * Waits until a token would be free, without taking it. A caller that waits here, with little on its stack,
+   * before it builds a request keeps less memory alive for the minutes a paced tenant waits; its `take` then
+   * returns at once unless another caller of the same bucket got there first.
+   */
+  readonly ready: Effect.Effect<void>
   /** Amazon throttled us: someone else of this seller spends the same quota, so assume it is empty. */
   readonly drain: Effect.Effect<void>
   /**
@@ -61,8 +67,15 @@ export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
         return [waitMillis, { ...state, tokens }]
       })).pipe(Effect.flatMap((waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void))
 
+    const ready = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.map(SynchronizedRef.get(ref), (s) => {
+        const state = refill(s, now)
+        return state.tokens >= 1 ? 0 : Math.ceil(((1 - state.tokens) / state.plan.rate) * 1000)
+      })).pipe(Effect.flatMap((waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void))
+
     return {
       take,
+      ready,
       drain: update((s) => ({ ...s, tokens: Math.min(s.tokens, 0) })),
       answered: update((s) => (s.anchored ? s : { ...s, anchored: true })),
       setRate: (rate) =>

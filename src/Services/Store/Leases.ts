@@ -21,8 +21,15 @@ export const LeaseConfig = Config.all({
 // The leases this fiber (and its children) already hold, so nested runs reuse them instead of claiming again.
 const heldLeases = FiberRef.unsafeMake(HashMap.empty<string, Lease>())
 
+/** A lease this process is working under, and the signal its holder gets when the lease turns out lost. */
+interface Held {
+  readonly lease: Lease
+  readonly work: Fiber.RuntimeFiber<unknown, unknown>
+  readonly lost: Deferred.Deferred<void>
+}
+
 export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const { owner, ttl } = yield* LeaseConfig
     const ttlMillis = Duration.toMillis(ttl)
@@ -65,14 +72,28 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.orDie
       )
 
-    /** Extends the lease; fails with LeaseLost when another process has claimed it since. */
-    const renew = (lease: Lease): Effect.Effect<void, LeaseLost> =>
-      sql`UPDATE "OrderSyncLease" SET "heartbeatAt" = now(), "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
-          WHERE "tenantId" = ${lease.tenantId} AND "owner" = ${lease.owner} AND "epoch" = ${lease.epoch}
-          RETURNING 1`.pipe(
-        Effect.orDie,
-        Effect.flatMap((rows) => rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
+    /**
+     * Extends these leases in one statement; returns the ones that are still ours. A lease missing from the answer
+     * has been claimed by another process since (after it expired).
+     */
+    const renewAll = (held: ReadonlyArray<Lease>): Effect.Effect<ReadonlyArray<Lease>> =>
+      held.length === 0 ? Effect.succeed([]) : sql<{ tenantId: string; epoch: string }>`
+        UPDATE "OrderSyncLease" AS l
+        SET "heartbeatAt" = now(), "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
+        FROM UNNEST(${held.map((l) => l.tenantId)}::text[], ${held.map((l) => String(l.epoch))}::bigint[]) AS u("tenantId", "epoch")
+        WHERE l."tenantId" = u."tenantId" AND l."epoch" = u."epoch" AND l."owner" = ${owner}
+        RETURNING l."tenantId", l."epoch"`.pipe(
+        Effect.map((rows) => {
+          const renewed = new Set(rows.map((row) => `${row.tenantId}\u0000${row.epoch}`))
+          return held.filter((l) => renewed.has(`${l.tenantId}\u0000${l.epoch}`))
+        }),
+        Effect.orDie
       )
+
+    /** Extends one lease; fails with LeaseLost when another process has claimed it since. */
+    const renew = (lease: Lease): Effect.Effect<void, LeaseLost> =>
+      Effect.flatMap(renewAll([lease]), (renewed) =>
+        renewed.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
 
     const release = (lease: Lease) =>
       sql`UPDATE "OrderSyncLease" SET "owner" = NULL, "expiresAt" = now()
@@ -92,13 +113,23 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.flatMap((rows) => rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
       )
 
-    // Renews every third of the TTL. A database hiccup is retried; only a lost lease ends the loop (with LeaseLost).
-    const heartbeat = (lease: Lease): Effect.Effect<never, LeaseLost> =>
-      renew(lease).pipe(
-        Effect.catchAllDefect((defect) => Effect.logWarning("lease heartbeat failed; retrying", defect)),
-        Effect.repeat(Schedule.spaced(Duration.millis(ttlMillis / 3))),
-        Effect.zipRight(Effect.never)
-      )
+    // The leases this process works under, renewed together every third of the TTL by one loop: a thousand tenants
+    // cost one statement per beat, not a thousand, and no fiber each. A database hiccup is logged and the next beat
+    // tries again; a lease that is not ours any more is signalled to its holder.
+    const working = new Map<string, Held>()
+    const beat = Effect.gen(function*() {
+      const held = [...working.values()]
+      if (held.length === 0) return
+      const renewed = new Set(yield* renewAll(held.map((h) => h.lease)))
+      for (const h of held) {
+        if (!renewed.has(h.lease) && working.get(h.lease.tenantId) === h) {
+          working.delete(h.lease.tenantId)
+          yield* Deferred.succeed(h.lost, undefined)
+          yield* Fiber.interruptFork(h.work)
+        }
+      }
+    }).pipe(Effect.catchAllDefect((defect) => Effect.logWarning("lease heartbeat failed; retrying at the next beat", defect)))
+    yield* Effect.forkScoped(Effect.repeat(beat, Schedule.spaced(Duration.millis(ttlMillis / 3))))
 
     // Waits up to one TTL for a holder that stops renewing; a holder that renews meanwhile is alive.
     const claimWaiting = (tenantId: string): Effect.Effect<Lease, LeaseHeld> =>
@@ -171,19 +202,15 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
       Effect.gen(function*() {
         const lost = yield* Deferred.make<void>()
         const work = yield* Effect.fork(use(lease).pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))))
-        const beat = yield* Effect.fork(heartbeat(lease).pipe(Effect.catchAll(() => Deferred.succeed(lost, undefined))))
-        const outcome = yield* Effect.raceFirst(
-          Effect.map(Fiber.await(work), Option.some),
-          Effect.as(Deferred.await(lost), Option.none())
-        ).pipe(
+        // From here the heartbeat renews the lease; if it finds it lost, it interrupts `work` and completes `lost`.
+        const held: Held = { lease, work, lost }
+        working.set(lease.tenantId, held)
+        const exit = yield* Fiber.await(work).pipe(
           Effect.onInterrupt(() => Fiber.interrupt(work)),
-          Effect.ensuring(Fiber.interrupt(beat))
+          Effect.ensuring(Effect.sync(() => working.get(lease.tenantId) === held && working.delete(lease.tenantId)))
         )
-        if (Option.isNone(outcome)) {
-          yield* Fiber.interrupt(work)
-          return yield* new LeaseLost({ tenantId: lease.tenantId })
-        }
-        return yield* outcome.value
+        if (yield* Deferred.isDone(lost)) return yield* new LeaseLost({ tenantId: lease.tenantId })
+        return yield* exit
       })
 
     return { owner, ttl, claim, claimAvailable, holder, renew, release, fence, withLease, adopt, current } as const

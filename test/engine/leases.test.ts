@@ -1,0 +1,39 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Leases } from "../../src/Services/Store/Leases.js"
+import { TestSql } from "../support/Database.js"
+
+// Leases on a database of their own, with a 3 s TTL: the shared heartbeat beats every second.
+const LeasesTest = Leases.Default.pipe(
+  Layer.provideMerge(TestSql),
+  Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["ORDERSYNC_LEASE_TTL", "3"], ["ORDERSYNC_INSTANCE_ID", "me"]]))))
+)
+
+const expiresInMs = (tenantId: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ ms: number }>`SELECT (EXTRACT(EPOCH FROM ("expiresAt" - now())) * 1000)::float8 AS ms
+      FROM "OrderSyncLease" WHERE "tenantId" = ${tenantId}`.pipe(Effect.map((rows) => rows[0]!.ms), Effect.orDie))
+
+describe("leases", () => {
+  it.live("one heartbeat keeps every held lease alive, and a lease taken over stops only its own work", () =>
+    Effect.gen(function*() {
+      const leases = yield* Leases
+      const sql = yield* SqlClient.SqlClient
+      const [a, b] = yield* Effect.all([leases.claim("lease-a"), leases.claim("lease-b")])
+      const workA = yield* Effect.fork(leases.adopt(Option.getOrThrow(a), () => Effect.never))
+      const workB = yield* Effect.fork(leases.adopt(Option.getOrThrow(b), () => Effect.never))
+      // Past the TTL, both are still held: the shared heartbeat renewed them.
+      yield* Effect.sleep("4 seconds")
+      expect(yield* expiresInMs("lease-a")).toBeGreaterThan(1000)
+      expect(yield* expiresInMs("lease-b")).toBeGreaterThan(1000)
+      // Another process takes A over (as after an expiry): A's work ends with LeaseLost at the next beat; B goes on.
+      yield* sql`UPDATE "OrderSyncLease" SET "owner" = 'other', "epoch" = "epoch" + 1 WHERE "tenantId" = 'lease-a'`.pipe(Effect.orDie)
+      const exitA = yield* Fiber.await(workA).pipe(Effect.timeout("5 seconds"))
+      expect(Exit.isFailure(exitA) && exitA.cause._tag === "Fail" ? exitA.cause.error._tag : exitA).toBe("LeaseLost")
+      expect(workB.unsafePoll()).toBeNull()
+      yield* Effect.sleep("2 seconds")
+      expect(yield* expiresInMs("lease-b")).toBeGreaterThan(1000)
+      yield* Fiber.interrupt(workB)
+    }).pipe(Effect.provide(LeasesTest)), 30_000)
+})
