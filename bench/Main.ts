@@ -71,7 +71,8 @@ const main = async () => {
         rows.push(
           ["B2", `${kind}: orders/s chunk100 | chunk1000 | per-order | COPY`, `${r.chunked100![kind]} | ${r.chunked1000![kind]} | ${r.perOrder![kind]} | ${r.copy![kind]}`, ""],
           ["B2", `${kind}: chunked(100) ÷ per-order`, String(b2.ratios[kind].chunked100OverPerOrder), ">= 20"],
-          ["B2", `${kind}: chunked(100) ÷ COPY (chunk1000 ÷ COPY)`, `${b2.ratios[kind].chunked100OverCopy} (${b2.ratios[kind].chunked1000OverCopy})`, ">= 0.5"]
+          ["B2", `${kind}: chunked(100) ÷ COPY (chunk1000 ÷ COPY)`, `${b2.ratios[kind].chunked100OverCopy} (${b2.ratios[kind].chunked1000OverCopy})`, ">= 0.5"],
+          ["B2", `${kind}: COPY ÷ per-order (the ceiling for the 20× target)`, String(b2.ratios[kind].copyOverPerOrder), ""]
         )
       }
     })
