@@ -1,4 +1,4 @@
-import { HttpServerRequest } from "@effect/platform"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { ApiTokens, hashToken, sameHash } from "../Services/Store/ApiTokens.js"
 import { apiError, Authentication, type Principal, Unauthorized } from "./Api.js"

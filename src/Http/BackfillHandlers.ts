@@ -1,4 +1,4 @@
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect, Option } from "effect"
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Backfill } from "../Services/Backfill.js"

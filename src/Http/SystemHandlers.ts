@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { loader } from "../../migrations/index.js"
 import { Api, apiError, Health, Readiness, ServiceUnavailable } from "./Api.js"

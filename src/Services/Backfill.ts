@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Clock, Config, Duration, Effect, Exit, Metric, Option, Ref, Schedule, Stream } from "effect"
 import { BackfillProgress, BackfillStatus } from "../Domain/BackfillStatus.js"
@@ -13,6 +13,7 @@ import {
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import type { Order, QuarantinedOrder } from "../Domain/Order.js"
 import { backfillProgress, chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "./Metrics.js"
+import * as Permits from "./Permits.js"
 import { Orders, type Page, type PageQuery } from "./Orders.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 import type { SellerAuth } from "./SpApi/SpApiClient.js"
@@ -24,6 +25,11 @@ import { type TenantConnection, Tenants } from "./Store/Tenants.js"
 export const BackfillConfig = Config.all({
   /** Orders per checkpoint window: windows follow the volume, never multiplying requests. */
   windowOrders: Config.integer("ORDERSYNC_WINDOW_ORDERS").pipe(Config.withDefault(10_000)),
+  /** Backfills fetching pages at the same moment in one process; the others wait their turn (see runWindow). */
+  fetchingTenants: Config.integer("ORDERSYNC_FETCHING_TENANTS").pipe(
+    Config.withDefault(64),
+    Config.validate({ message: "ORDERSYNC_FETCHING_TENANTS must be at least 1", validation: (n) => n >= 1 })
+  ),
   deltaOverlap: Config.integer("ORDERSYNC_DELTA_OVERLAP_SECONDS").pipe(Config.withDefault(900), Config.map(Duration.seconds))
 })
 
@@ -72,6 +78,12 @@ const databaseFailures = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
 
+/** A backfill that would wait longer than this for its quota parks between pages instead (see Orders.pages). */
+const PARK_AFTER = Duration.seconds(1)
+
+/** Pages a backfill stores in one turn before it lets a waiting tenant have one. */
+const PAGES_PER_TURN = 20
+
 /**
  * The engine: a tenant's order pages as a Stream, paced and retried by the SP-API client, each page committed in
  * one fenced transaction together with its checkpoint.
@@ -86,6 +98,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
     const repo = yield* SyncStateRepo
     const { listingLag } = yield* SpApiConfig
     const config = yield* BackfillConfig
+    const turns = yield* Permits.make(config.fetchingTenants)
 
     const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
     /** The latest `*Before` Amazon accepts: now minus the 2-minute rule. */
@@ -165,10 +178,18 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
       })
 
-    // A window's pages, committed one by one. A refused page token restarts the window from its last order.
+    /**
+     * A window's pages, committed one by one. A refused page token restarts the window from its last order.
+     *
+     * Pages are fetched in turns: a tenant holds one of `ORDERSYNC_FETCHING_TENANTS` while its stream runs, for up
+     * to PAGES_PER_TURN pages or until it must wait for its quota (the stream parks). Each page is committed with its
+     * checkpoint, so the next turn opens a new stream where the last one stopped. A thousand tenants then hold a
+     * thousand small waits, not a thousand streams with a request's stack each, and they take turns in order.
+     */
     const runWindow = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, start: Window) =>
       Effect.gen(function*() {
         const window = yield* Ref.make(start)
+        const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
         let restarts = 0
         while (true) {
           const current = yield* Ref.get(window)
@@ -179,14 +200,26 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             marketplaceIds,
             token: Option.fromNullable(current.pageToken)
           }
-          const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
-          const result = yield* orders.pages(seller, query, (page) =>
-            Effect.gen(function*() {
-              const at = yield* Clock.currentTimeMillis
-              yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
-              yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
-            })).pipe(Stream.runDrain, Effect.either)
-          if (result._tag === "Right") return
+          const result = yield* turns.withPermit(
+            orders.pages(seller, query, (page) =>
+              Effect.gen(function*() {
+                const at = yield* Clock.currentTimeMillis
+                yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
+                yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
+              }), { parkAfter: PARK_AFTER }).pipe(Stream.take(PAGES_PER_TURN), Stream.runDrain, Effect.either)
+          )
+          // The turn ended after PAGES_PER_TURN pages, or the window is done (no page token left).
+          if (result._tag === "Right") {
+            if ((yield* Ref.get(window)).pageToken === null) return
+            continue
+          }
+          if (result.left._tag === "QuotaWait") {
+            // Every page so far is committed with its checkpoint: wait here, with the stream gone, then go on.
+            const { attempts, millis, throttled } = result.left
+            if (attempts > 0) yield* fenced(lease, repo.countRequests(lease.tenantId, { requests: attempts, throttled }))
+            yield* Effect.sleep(Duration.millis(millis))
+            continue
+          }
           const refused = yield* Ref.get(window)
           // Bounded: a window whose token is refused again and again without a page in between is failing.
           restarts = refused.pages > current.pages || refused.windowIndex !== current.windowIndex ? 1 : restarts + 1

@@ -2,7 +2,7 @@ import { Config, Effect, Either, Option, ParseResult, Schema, Stream } from "eff
 import { decode2026, decodeV0 } from "../Domain/AmazonOrders.js"
 import type { DecodedOrder } from "../Domain/Order.js"
 import * as Permits from "./Permits.js"
-import { type MemoryBudget, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
+import { type MemoryBudget, type QuotaWait, type RequestOptions, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 
 /** One listing of orders: a date family, its bounds, and where the pagination stands. */
@@ -53,7 +53,7 @@ const iso = (date: Date) => date.toISOString()
 /** An Orders API version: how to ask for a page and how to read one. */
 interface Source {
   readonly operation: string
-  readonly fetch: (seller: SellerAuth, query: PageQuery, budget: MemoryBudget) => Effect.Effect<Page, SpApiError>
+  readonly fetch: (seller: SellerAuth, query: PageQuery, budget: MemoryBudget, options: RequestOptions) => Effect.Effect<Page, SpApiError | QuotaWait>
 }
 
 /** Amazon order pages for a tenant, from Orders API 2026-01-01 (default) or v0 (`ORDERS_API=v0`). */
@@ -66,7 +66,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     // 2026-01-01 searchOrders: every parameter is repeated unchanged alongside the token.
     const searchOrders: Source = {
       operation: "searchOrders",
-      fetch: (seller, query, budget) =>
+      fetch: (seller, query, budget, options) =>
         client.request(seller, {
           operation: "searchOrders",
           path: "/orders/2026-01-01/orders",
@@ -78,7 +78,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["maxResultsPerPage", "100"],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
           ]
-        }, decoder(SearchOrdersBody), budget).pipe(
+        }, decoder(SearchOrdersBody), budget, options).pipe(
           Effect.map((response) =>
             new Page(
               response.body.orders.map(decode2026),
@@ -93,7 +93,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     // v0 getOrders: the same listing, PascalCase, MarketplaceIds required.
     const getOrders: Source = {
       operation: "getOrders",
-      fetch: (seller, query, budget) =>
+      fetch: (seller, query, budget, options) =>
         client.request(seller, {
           operation: "getOrders",
           path: "/orders/v0/orders",
@@ -105,7 +105,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["MaxResultsPerPage", "100"],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["NextToken", token] as const] })
           ]
-        }, decoder(GetOrdersBody), budget).pipe(
+        }, decoder(GetOrdersBody), budget, options).pipe(
           Effect.map((response) =>
             new Page(
               response.body.payload.Orders.map(decodeV0),
@@ -126,22 +126,31 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     /**
      * The pages of one query, oldest first. Each is handed to `store` (which commits it) before the next is asked
      * for, and holds a slot of the memory budget from its answer until it is stored.
+     *
+     * With `parkAfter`, the stream ends with QuotaWait instead of waiting longer than that for the tenant's quota
+     * (or retrying a 429): the caller, which has stored every page so far with its checkpoint, waits with the stream
+     * gone and opens a new one from there. A thousand paced tenants then wait as a few frames each, not as a stream
+     * fiber with the request's whole stack (B3).
      */
     const pages = <B, E, R>(
       seller: SellerAuth,
       query: PageQuery,
-      store: (page: Page) => Effect.Effect<B, E, R>
-    ): Stream.Stream<B, SpApiError | E, R> =>
+      store: (page: Page) => Effect.Effect<B, E, R>,
+      options: RequestOptions = {}
+    ): Stream.Stream<B, SpApiError | QuotaWait | E, R> =>
       Stream.paginateEffect(query.token, (token) =>
         // The quota wait comes first, where a paced tenant's fiber holds the least; the request takes the token.
-        Effect.zipRight(client.ready(seller.tenantId, source.operation), Effect.scoped(
-          Effect.flatMap(Effect.scope, (scope) =>
-            source.fetch(seller, { ...query, token }, { budget, scope }).pipe(
-              Effect.flatMap((page) =>
-                Effect.map(store(page), (stored) => [stored, Option.map(page.nextToken, Option.some)] as const)
-              )
-            ))
-        )))
+        Effect.zipRight(
+          options.parkAfter === undefined ? client.ready(seller.tenantId, source.operation) : Effect.void,
+          Effect.scoped(
+            Effect.flatMap(Effect.scope, (scope) =>
+              source.fetch(seller, { ...query, token }, { budget, scope }, options).pipe(
+                Effect.flatMap((page) =>
+                  Effect.map(store(page), (stored) => [stored, Option.map(page.nextToken, Option.some)] as const)
+                )
+              ))
+          )
+        ))
 
     return { operation: source.operation, apiVersion: ordersApi, pages } as const
   })

@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as http from "node:http"
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { SimulatorHandle } from "../../src/Simulator/index.js"
 import { simulatorEnv } from "../support/Engine.js"

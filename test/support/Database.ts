@@ -1,5 +1,5 @@
 import * as crypto from "node:crypto"
-import { PgClient } from "@effect/sql-pg"
+import * as PgClient from "@effect/sql-pg/PgClient"
 import { Effect, Layer, Redacted } from "effect"
 import { inject } from "vitest"
 import { SqlFromUrl } from "../../src/Services/Store/Database.js"

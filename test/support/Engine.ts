@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { expect } from "vitest"
 import { registerSimulatorSellers } from "../../src/Cli/SimulatorTenants.js"

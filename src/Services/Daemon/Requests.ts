@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Option } from "effect"
 import type { Lease } from "../Store/Leases.js"
 import { Leases } from "../Store/Leases.js"

@@ -1,4 +1,5 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Effect, Option, Redacted, Schema } from "effect"
 import { AmazonRejected, AmazonUnavailable, CredentialsRevoked } from "../../Domain/Errors.js"
 import { SpApiConfig } from "./SpApiConfig.js"

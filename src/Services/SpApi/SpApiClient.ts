@@ -1,5 +1,6 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, Redacted, Ref, Schedule, Schema, Scope } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Data, Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, Redacted, Ref, Schedule, Schema, Scope } from "effect"
 import {
   AccessTokenExpired,
   AmazonRejected,
@@ -48,14 +49,31 @@ export interface MemoryBudget {
 
 export type SpApiError = AmazonRejected | CredentialsRevoked | PageTokenRejected | AmazonUnavailable | QuotaExceeded
 
+/**
+ * The call was not made, or was throttled, because the tenant must wait `millis` for its quota: asked for with
+ * `parkAfter`, so that the caller waits with as little as possible held. `attempts` and `throttled` count the
+ * requests this call did make.
+ */
+export class QuotaWait extends Data.TaggedError("QuotaWait")<{
+  readonly millis: number
+  readonly attempts: number
+  readonly throttled: number
+}> {}
+
+export interface RequestOptions {
+  /**
+   * Instead of waiting longer than this for the quota (or retrying a 429), fail with QuotaWait. Without it, the call
+   * waits for its turn and retries 429s itself.
+   */
+  readonly parkAfter?: Duration.Duration
+}
+
 const ErrorBody = Schema.Struct({
   errors: Schema.Array(Schema.Struct({ code: Schema.String, message: Schema.optional(Schema.String), details: Schema.optional(Schema.String) }))
 })
 
 const firstError = (body: unknown) =>
   Option.flatMap(Schema.decodeUnknownOption(ErrorBody)(body), (b) => Option.fromNullable(b.errors[0]))
-
-const isTransient = (error: SpApiError) => error._tag === "QuotaExceeded" || error._tag === "AmazonUnavailable"
 
 /** One SP-API call: pacing by the tenant's bucket, LWA auth, error mapping, bounded jittered retry. */
 export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiClient", {
@@ -212,15 +230,26 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       seller: SellerAuth,
       req: SpApiRequest,
       decode: BodyDecoder<A>,
-      gate?: MemoryBudget
-    ): Effect.Effect<SpApiResponse<A>, SpApiError> =>
+      gate?: MemoryBudget,
+      options: RequestOptions = {}
+    ): Effect.Effect<SpApiResponse<A>, SpApiError | QuotaWait> =>
       Effect.gen(function*() {
+        const parkAfter = options.parkAfter === undefined ? undefined : Duration.toMillis(options.parkAfter)
+        const limiter = yield* bucket(seller.tenantId, req.operation)
+        if (parkAfter !== undefined) {
+          const millis = yield* limiter.waitMillis
+          if (millis > parkAfter) return yield* new QuotaWait({ millis, attempts: 0, throttled: 0 })
+        }
         const stats = yield* Ref.make({ attempts: 0, throttled: 0 })
+        const retried = (error: SpApiError) => error._tag === "AmazonUnavailable" || (error._tag === "QuotaExceeded" && parkAfter === undefined)
         const body = yield* authenticated(seller, req, decode, stats, gate).pipe(
-          Effect.tapError((error) =>
-            isTransient(error) ? Effect.logDebug(`${req.operation}: ${error._tag}, retrying`) : Effect.void
-          ),
-          Effect.retry({ schedule: retrySchedule, while: isTransient }),
+          Effect.tapError((error) => retried(error) ? Effect.logDebug(`${req.operation}: ${error._tag}, retrying`) : Effect.void),
+          Effect.retry({ schedule: retrySchedule, while: retried }),
+          Effect.catchTag("QuotaExceeded", (error): Effect.Effect<never, QuotaExceeded | QuotaWait> =>
+            parkAfter === undefined
+              ? Effect.fail(error)
+              : Effect.flatMap(Effect.all([limiter.waitMillis, Ref.get(stats)]), ([millis, counted]) =>
+                Effect.fail(new QuotaWait({ millis, ...counted })))),
           Effect.annotateLogs("operation", req.operation)
         )
         return { body, ...(yield* Ref.get(stats)) }

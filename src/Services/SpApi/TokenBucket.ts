@@ -31,6 +31,8 @@ export interface TokenBucket {
    * returns at once unless another caller of the same bucket got there first.
    */
   readonly ready: Effect.Effect<void>
+  /** How long until a token is free (0 when one is), without taking it. */
+  readonly waitMillis: Effect.Effect<number>
   /** Amazon throttled us: someone else of this seller spends the same quota, so assume it is empty. */
   readonly drain: Effect.Effect<void>
   /**
@@ -67,15 +69,17 @@ export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
         return [waitMillis, { ...state, tokens }]
       })).pipe(Effect.flatMap((waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void))
 
-    const ready = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    const waitMillis = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.map(SynchronizedRef.get(ref), (s) => {
         const state = refill(s, now)
         return state.tokens >= 1 ? 0 : Math.ceil(((1 - state.tokens) / state.plan.rate) * 1000)
-      })).pipe(Effect.flatMap((waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void))
+      }))
+    const ready = Effect.flatMap(waitMillis, (millis) => millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void)
 
     return {
       take,
       ready,
+      waitMillis,
       drain: update((s) => ({ ...s, tokens: Math.min(s.tokens, 0) })),
       answered: update((s) => (s.anchored ? s : { ...s, anchored: true })),
       setRate: (rate) =>

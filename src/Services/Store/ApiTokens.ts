@@ -1,5 +1,5 @@
 import * as crypto from "node:crypto"
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Option, Redacted } from "effect"
 import { TenantNotFound } from "../../Domain/Errors.js"
 

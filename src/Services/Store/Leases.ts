@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto"
 import * as os from "node:os"
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Clock, Config, Deferred, Duration, Effect, Fiber, FiberRef, HashMap, Option, Schedule } from "effect"
 import { LeaseHeld, LeaseLost } from "../../Domain/Errors.js"
 

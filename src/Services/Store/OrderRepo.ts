@@ -1,5 +1,5 @@
 import * as crypto from "node:crypto"
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Order, QuarantinedOrder } from "../../Domain/Order.js"
 

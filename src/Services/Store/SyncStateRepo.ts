@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Option } from "effect"
 import { MARKETPLACE } from "./OrderRepo.js"
 
@@ -179,10 +179,11 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
       )
     }
 
-    const addRunError = (tenantId: string, throttled: number, requests: number) =>
-      sql`UPDATE "OrderSyncBackfill" SET "throttled" = "throttled" + ${throttled}, "requests" = "requests" + ${requests}
+    /** Counts requests that brought no page (throttled ones) into the run. */
+    const countRequests = (tenantId: string, counts: { readonly requests: number; readonly throttled: number }) =>
+      sql`UPDATE "OrderSyncBackfill" SET "throttled" = "throttled" + ${counts.throttled}, "requests" = "requests" + ${counts.requests}
           WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
 
-    return { state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, addRunError } as const
+    return { state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, countRequests } as const
   })
 }) {}

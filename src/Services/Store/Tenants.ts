@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Redacted } from "effect"
 import { TenantNotFound } from "../../Domain/Errors.js"
 import type { Region } from "../../Domain/Ids.js"
