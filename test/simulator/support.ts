@@ -8,7 +8,7 @@ import type { SimulatorConfigInput } from "../../src/Simulator/Config.js"
 import { startSimulator, type SimulatorHandle } from "../../src/Simulator/Server.js"
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-export const modelsDir = process.env.SPAPI_MODELS_DIR ?? path.resolve(repo, "../shared/reference/sp-api")
+export const modelsDir = process.env.SPAPI_MODELS_DIR ?? path.resolve(repo, "test/fixtures/sp-api")
 export const modelsPresent = existsSync(path.join(modelsDir, "orders_2026-01-01.json")) && existsSync(path.join(modelsDir, "ordersV0.json"))
 
 export const clientId = "ordersync-demo-client"
@@ -54,7 +54,7 @@ export const checked = { count: 0 }
 
 /** Asserts that a body matches the model's definition for this operation and status. */
 export const expectMatchesModel = (operation: Operation, status: number, body: unknown): void => {
-  if (!modelsPresent) return
+  if (!modelsPresent) throw new Error(`the official SP-API models are not in ${modelsDir}`)
   const validate = validatorFor(definitionFor[operation](status))
   const valid = validate(body)
   expect(valid ? [] : validate.errors, `${operation} ${status} body matches the model`).toEqual([])
