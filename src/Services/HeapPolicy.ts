@@ -7,7 +7,8 @@ import { Config, Effect, Layer } from "effect"
  * Syncing allocates a lot of short-lived memory (every page is parsed, decoded and serialised again), and on a
  * machine with a lot of RAM V8 lets the heap grow up to 4× its live size before it collects the old generation. So
  * a process whose live heap is 55 MB would sit at 250–300 MB of RSS. A growth factor of 1.5 keeps RSS near the live
- * size for about 10% more CPU (measured by `npm run bench`, B3 and B4). 0 leaves V8's own heuristics.
+ * size (`npm run bench`, B4: 160 MB against 233 MB at V8's defaults), for a CPU cost within the noise of that
+ * benchmark. 0 leaves V8's own heuristics.
  */
 export const HeapGrowthPercent = Config.integer("ORDERSYNC_HEAP_GROWTH_PERCENT").pipe(
   Config.withDefault(50),
