@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto"
 import * as os from "node:os"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Clock, Config, Deferred, Duration, Effect, Fiber, FiberRef, HashMap, Option, Schedule } from "effect"
+import { Clock, Config, Duration, Effect, Fiber, FiberRef, HashMap, Option, Schedule } from "effect"
 import { LeaseHeld, LeaseLost } from "../../Domain/Errors.js"
 
 /** The right to drive one tenant, fenced by its epoch: every write of a run checks it in its transaction. */
@@ -25,7 +25,8 @@ const heldLeases = FiberRef.unsafeMake(HashMap.empty<string, Lease>())
 interface Held {
   readonly lease: Lease
   readonly work: Fiber.RuntimeFiber<unknown, unknown>
-  readonly lost: Deferred.Deferred<void>
+  /** Set by the heartbeat before it interrupts `work`. */
+  lost: boolean
 }
 
 export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
@@ -90,11 +91,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.orDie
       )
 
-    /** Extends one lease; fails with LeaseLost when another process has claimed it since. */
-    const renew = (lease: Lease): Effect.Effect<void, LeaseLost> =>
-      Effect.flatMap(renewAll([lease]), (renewed) =>
-        renewed.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
-
     const release = (lease: Lease) =>
       sql`UPDATE "OrderSyncLease" SET "owner" = NULL, "expiresAt" = now()
           WHERE "tenantId" = ${lease.tenantId} AND "owner" = ${lease.owner} AND "epoch" = ${lease.epoch}`.pipe(
@@ -124,7 +120,7 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
       for (const h of held) {
         if (!renewed.has(h.lease) && working.get(h.lease.tenantId) === h) {
           working.delete(h.lease.tenantId)
-          yield* Deferred.succeed(h.lost, undefined)
+          h.lost = true
           yield* Fiber.interruptFork(h.work)
         }
       }
@@ -200,19 +196,18 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
      */
     const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
       Effect.gen(function*() {
-        const lost = yield* Deferred.make<void>()
         const work = yield* Effect.fork(use(lease).pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))))
-        // From here the heartbeat renews the lease; if it finds it lost, it interrupts `work` and completes `lost`.
-        const held: Held = { lease, work, lost }
+        // From here the heartbeat renews the lease; if it finds it lost, it sets `lost` and interrupts `work`.
+        const held: Held = { lease, work, lost: false }
         working.set(lease.tenantId, held)
         const exit = yield* Fiber.await(work).pipe(
           Effect.onInterrupt(() => Fiber.interrupt(work)),
           Effect.ensuring(Effect.sync(() => working.get(lease.tenantId) === held && working.delete(lease.tenantId)))
         )
-        if (yield* Deferred.isDone(lost)) return yield* new LeaseLost({ tenantId: lease.tenantId })
+        if (held.lost) return yield* new LeaseLost({ tenantId: lease.tenantId })
         return yield* exit
       })
 
-    return { owner, ttl, claim, claimAvailable, holder, renew, release, fence, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, holder, release, fence, withLease, adopt, current } as const
   })
 }) {}
