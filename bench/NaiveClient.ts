@@ -54,6 +54,7 @@ export const makeNaiveClient = (simulator: SimulatorHandle, seller: NaiveSeller,
       url.searchParams.set("createdBefore", before.toISOString())
       url.searchParams.set("marketplaceIds", seller.marketplaceIds.join(","))
       url.searchParams.set("maxResultsPerPage", "100")
+      url.searchParams.set("includedData", "FULFILLMENT,PROCEEDS")
       if (token !== undefined) url.searchParams.set("paginationToken", token)
       counters.requests++
       let response: Response

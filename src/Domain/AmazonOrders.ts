@@ -6,19 +6,44 @@ import { type DecodedOrder, Order } from "./Order.js"
 const IsoDate = Schema.Date.annotations({ message: () => "expected an ISO 8601 date-time" })
 const Money = Schema.Struct({ amount: Schema.String, currencyCode: Schema.String })
 
+/**
+ * The datasets of Orders API 2026-01-01 that the stored fields come from: `fulfillment` (status, who fulfils) and
+ * `proceeds` (the total). Amazon sends them only when asked (`includedData`); every searchOrders call asks.
+ */
+export const INCLUDED_DATA_2026 = ["FULFILLMENT", "PROCEEDS"] as const
+
+/** Statuses whose orders carry no total yet: Amazon prices an order once it leaves pending. */
+const UNPRICED_2026: ReadonlySet<string> = new Set(["PENDING", "PENDING_AVAILABILITY"])
+
 /** Orders API 2026-01-01 `Order` (the fields we keep). */
 export const Order2026 = Schema.Struct({
   orderId: Schema.String,
   createdTime: IsoDate,
   lastUpdatedTime: IsoDate,
   salesChannel: Schema.Struct({ channelName: Schema.String, marketplaceId: Schema.optional(Schema.String) }),
-  fulfillment: Schema.optional(Schema.Struct({
+  // Never optional: a missing dataset would otherwise be stored as a wrong status or a missing total.
+  fulfillment: Schema.Struct({
     fulfillmentStatus: Schema.String,
     fulfilledBy: Schema.optional(Schema.String)
-  })),
+  }),
   proceeds: Schema.optional(Schema.Struct({ grandTotal: Schema.optional(Money) })),
   orderItems: Schema.Array(Schema.Struct({ quantityOrdered: Schema.Int }))
 })
+
+/** True when an order of a 2026-01-01 answer lacks a dataset ordersync asked for. */
+export const lacksDatasets2026 = (raw: unknown): boolean =>
+  typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).fulfillment === undefined
+
+/** The total, which every order past pending must have: a priced order without it means PROCEEDS was not sent. */
+const total2026 = (o: typeof Order2026.Type): Either.Either<{ amount: string | null; currency: string | null }, string> => {
+  const grandTotal = o.proceeds?.grandTotal
+  if (grandTotal !== undefined) {
+    return Either.map(checkAmount(grandTotal.amount), (amount) => ({ amount, currency: grandTotal.currencyCode }))
+  }
+  return UNPRICED_2026.has(o.fulfillment.fulfillmentStatus)
+    ? Either.right({ amount: null, currency: null })
+    : Either.left(`a ${o.fulfillment.fulfillmentStatus} order has no proceeds.grandTotal (asked for with includedData=PROCEEDS)`)
+}
 
 /** Orders API v0 `Order` (the fields we keep). */
 export const OrderV0 = Schema.Struct({
@@ -67,21 +92,23 @@ const finish = (raw: unknown, idField: string, order: Either.Either<Order, strin
 const formatError = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
 
 export const decode2026 = (raw: unknown): DecodedOrder =>
-  finish(
+  lacksDatasets2026(raw) ?
+    quarantine(raw, "orderId", "the order has no fulfillment dataset (asked for with includedData=FULFILLMENT): its status and fulfilment channel are unknown") :
+    finish(
     raw,
     "orderId",
     Either.flatMap(Either.mapLeft(Schema.decodeUnknownEither(Order2026)(raw), formatError), (o) =>
-      Either.map(checkAmount(o.proceeds?.grandTotal?.amount ?? null), (totalAmount) =>
+      Either.map(total2026(o), (total) =>
         new Order({
           externalOrderId: o.orderId,
           marketplaceId: o.salesChannel.marketplaceId ?? null,
           orderDate: o.createdTime,
           lastUpdateDate: o.lastUpdatedTime,
-          orderStatus: o.fulfillment?.fulfillmentStatus ?? "PENDING",
-          fulfillmentChannel: o.fulfillment?.fulfilledBy ?? null,
+          orderStatus: o.fulfillment.fulfillmentStatus,
+          fulfillmentChannel: o.fulfillment.fulfilledBy ?? null,
           salesChannel: o.salesChannel.channelName,
-          totalAmount,
-          currency: o.proceeds?.grandTotal?.currencyCode ?? null,
+          totalAmount: total.amount,
+          currency: total.currency,
           itemsCount: o.orderItems.reduce((n, item) => n + item.quantityOrdered, 0),
           raw
         }, true)))

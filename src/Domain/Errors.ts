@@ -126,3 +126,16 @@ export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>
     return `the database is unavailable: ${this.reason}`
   }
 }
+
+/**
+ * Amazon answered a page whose orders all lack a dataset ordersync asked for (`includedData`): the request, not the
+ * data, is wrong, so the run stops loudly instead of storing or quarantining a whole history.
+ */
+export class DatasetsMissing extends Schema.TaggedError<DatasetsMissing>()("DatasetsMissing", {
+  operation: Schema.String,
+  datasets: Schema.String
+}) {
+  override get message() {
+    return `${this.operation}: every order of a page lacks the ${this.datasets} dataset(s) ordersync asked for with includedData; nothing of that page was stored`
+  }
+}

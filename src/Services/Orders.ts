@@ -1,5 +1,6 @@
 import { Config, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
-import { decode2026, decodeV0 } from "../Domain/AmazonOrders.js"
+import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026 } from "../Domain/AmazonOrders.js"
+import { DatasetsMissing } from "../Domain/Errors.js"
 import type { DecodedOrder } from "../Domain/Order.js"
 import * as Permits from "./Permits.js"
 import { type MemoryBudget, type QuotaWait, type RequestOptions, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
@@ -53,8 +54,10 @@ const iso = (date: Date) => date.toISOString()
 /** An Orders API version: how to ask for a page and how to read one. */
 interface Source {
   readonly operation: string
-  readonly fetch: (seller: SellerAuth, query: PageQuery, budget: MemoryBudget, options: RequestOptions) => Effect.Effect<Page, SpApiError | QuotaWait>
+  readonly fetch: (seller: SellerAuth, query: PageQuery, budget: MemoryBudget, options: RequestOptions) => Effect.Effect<Page, OrdersError | QuotaWait>
 }
+
+export type OrdersError = SpApiError | DatasetsMissing
 
 /** Amazon order pages for a tenant, from Orders API 2026-01-01 (default) or v0 (`ORDERS_API=v0`). */
 export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
@@ -63,7 +66,8 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     const { ordersApi } = yield* SpApiConfig
     const pagesInMemory = yield* Config.integer("ORDERSYNC_PAGES_IN_MEMORY").pipe(Config.withDefault(32))
 
-    // 2026-01-01 searchOrders: every parameter is repeated unchanged alongside the token.
+    // 2026-01-01 searchOrders: every parameter is repeated unchanged alongside the token. The datasets the stored
+    // fields come from are opt-in, and Amazon lets includedData change between pages: it is sent on every call.
     const searchOrders: Source = {
       operation: "searchOrders",
       fetch: (seller, query, budget, options) =>
@@ -76,9 +80,14 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             [query.family === "created" ? "createdBefore" : "lastUpdatedBefore", iso(query.before)],
             ...(query.marketplaceIds.length > 0 ? [["marketplaceIds", query.marketplaceIds.join(",")] as const] : []),
             ["maxResultsPerPage", "100"],
+            ["includedData", INCLUDED_DATA_2026.join(",")],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
           ]
         }, decoder(SearchOrdersBody), budget, options).pipe(
+          Effect.filterOrFail(
+            (response) => response.body.orders.length === 0 || !response.body.orders.every(lacksDatasets2026),
+            () => new DatasetsMissing({ operation: "searchOrders", datasets: INCLUDED_DATA_2026.join(",") })
+          ),
           Effect.map((response) =>
             new Page(
               response.body.orders.map(decode2026),
@@ -137,7 +146,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
       query: PageQuery,
       store: (page: Page) => Effect.Effect<B, E, R>,
       options: RequestOptions = {}
-    ): Stream.Stream<B, SpApiError | QuotaWait | E, R> =>
+    ): Stream.Stream<B, OrdersError | QuotaWait | E, R> =>
       Stream.paginateEffect(query.token, (token) =>
         // The quota wait comes first, where a paced tenant's fiber holds the least; the request takes the token.
         Effect.zipRight(

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Operation, SimulatorConfig } from "./Config.js"
-import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder } from "./Faults.js"
+import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder, isDatasetsDropped } from "./Faults.js"
 import { listPage } from "./Listing.js"
 import type { Lwa } from "./Lwa.js"
 import { HORIZON_MS, isVisible, SECOND } from "./OrderBook.js"
@@ -277,6 +277,8 @@ const listing = (
   return { book, page, nextToken }
 }
 
+const noDatasets: IncludedData = new Set()
+
 const searchOrders = (context: ApiContext, seller: SellerState, params: Params, now: number): Outcome => {
   const parsed = parseSearchOrders(params, { now, twoMinutesMs: (120 * SECOND) / context.config.timeFactor })
   const resolved = resolveListing(context, seller, parsed, true, now)
@@ -288,7 +290,7 @@ const searchOrders = (context: ApiContext, seller: SellerState, params: Params, 
     pageKey: resolved.pageKey,
     body: {
       orders: page.positions.map((i) => {
-        const order = renderOrder2026(book, i, now, resolved.includedData)
+        const order = renderOrder2026(book, i, now, isDatasetsDropped(seller.faults, i) ? noDatasets : resolved.includedData)
         return isCorruptOrder(seller.faults, i) ? corruptOrder(order, "createdTime") : order
       }),
       ...(nextToken !== undefined ? { pagination: { nextToken } } : {}),

@@ -38,6 +38,11 @@ export const Faults = Schema.Struct({
   hangProbability: Schema.optionalWith(Probability, { default: zero }),
   /** Share of orders always served damaged (a createdTime that is not a date): the client must quarantine them. */
   corruptOrderShare: Schema.optionalWith(Probability, { default: zero }),
+  /**
+   * Share of orders served with only the basic information whatever `includedData` asked for (1: every order, as a
+   * proxy or an API change that drops the parameter would): the client must not store them as if complete.
+   */
+  datasetsDroppedShare: Schema.optionalWith(Probability, { default: zero }),
   /** Amazon seconds; overrides the global lifetime for this seller (early expiry). */
   accessTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),
   pageTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive()))

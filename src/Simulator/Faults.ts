@@ -23,13 +23,21 @@ export const drawBodyFault = (random: Random, faults: Faults): BodyFault | undef
 export const drawDelayMs = (random: Random, faults: Faults): number =>
   faults.slowResponseMs > 0 && random.chance(faults.slowResponseProbability) ? faults.slowResponseMs : 0
 
-/** Whether the order at this position is always served damaged (deterministic, so a re-fetch sees the same). */
-export const isCorruptOrder = (faults: Faults, position: number): boolean => {
-  if (faults.corruptOrderShare <= 0) return false
+/** Whether the order at this position is among `share` of the orders (deterministic, so a re-fetch sees the same). */
+const picked = (share: number, position: number, salt: number): boolean => {
+  if (share <= 0) return false
+  if (share >= 1) return true
   // A cheap integer hash of the position, uniform enough to pick a share of the orders.
-  const h = Math.imul(position ^ 0x9e3779b9, 0x85ebca6b) >>> 0
-  return h / 0x1_0000_0000 < faults.corruptOrderShare
+  const h = Math.imul((position + salt) ^ 0x9e3779b9, 0x85ebca6b) >>> 0
+  return h / 0x1_0000_0000 < share
 }
+
+/** Whether the order at this position is always served damaged. */
+export const isCorruptOrder = (faults: Faults, position: number): boolean => picked(faults.corruptOrderShare, position, 0)
+
+/** Whether the order at this position is always served without the datasets asked for (`includedData` ignored). */
+export const isDatasetsDropped = (faults: Faults, position: number): boolean =>
+  picked(faults.datasetsDroppedShare, position, 0x5eed)
 
 /** Damages a rendered order the way a bad record from Amazon would look: a date that is not a date. */
 export const corruptOrder = (order: Record<string, unknown>, dateField: string): Record<string, unknown> => ({

@@ -119,6 +119,8 @@ export interface GroundTruthOrder {
   readonly status: string
   readonly totalAmount: string | null
   readonly currency: string | null
+  /** `AMAZON` or `MERCHANT`, in ordersync's vocabulary (the current API's). */
+  readonly fulfillmentChannel: string
   readonly marketplaceId: string
 }
 

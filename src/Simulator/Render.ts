@@ -75,6 +75,7 @@ export const groundTruthOrder = (book: OrderBook, i: number, asOf: number): Grou
     status: facts.status,
     totalAmount: total ? formatMinor(facts.totalMinor, facts.currency) : null,
     currency: total ? facts.currency : null,
+    fulfillmentChannel: facts.fulfilledByAmazon ? "AMAZON" : "MERCHANT",
     marketplaceId: facts.marketplaceId
   }
 }
@@ -89,23 +90,26 @@ const cities: ReadonlyArray<readonly [string, string, string]> = [
   ["TORONTO", "ON", "M5H 2N2"]
 ]
 
-/** An order of Orders API 2026-01-01, shaped by the `Order` definition of its model. */
+/**
+ * An order of Orders API 2026-01-01, shaped by the `Order` definition of its model. Datasets are opt-in, as
+ * Amazon documents for `searchOrders` ("If you do not include `includedData`, the response will include only basic
+ * information about the orders, such as orderId, createdTime, salesChannel, programs, orderItemId, product …"):
+ * `fulfillment` (order and items) only with FULFILLMENT, `proceeds` (order and items) only with PROCEEDS, `buyer`
+ * only with BUYER, `recipient` only with RECIPIENT. The other datasets are accepted and not rendered.
+ */
 export const renderOrder2026 = (book: OrderBook, i: number, now: number, included: IncludedData): Record<string, unknown> => {
   const facts = factsOf(book, i, now)
   const priced = hasTotal(facts.status)
   const money = (minor: number) => ({ amount: formatMinor(minor, facts.currency), currencyCode: facts.currency })
   const shipped = facts.status === "SHIPPED"
+  const fulfillment = included.has("FULFILLMENT")
+  const proceeds = included.has("PROCEEDS") && priced
   const order: Record<string, unknown> = {
     orderId: facts.orderId,
     createdTime: facts.createdTime,
     lastUpdatedTime: facts.lastUpdatedTime,
     programs: facts.fulfilledByAmazon ? ["PRIME"] : [],
     salesChannel: { channelName: "AMAZON", marketplaceId: facts.marketplaceId, marketplaceName: facts.marketplaceName },
-    fulfillment: {
-      fulfillmentStatus: facts.status,
-      fulfilledBy: facts.fulfilledByAmazon ? "AMAZON" : "MERCHANT",
-      fulfillmentServiceLevel: "STANDARD"
-    },
     orderItems: facts.items.map((item) => ({
       orderItemId: item.orderItemId,
       quantityOrdered: item.quantity,
@@ -116,11 +120,20 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
         condition: { conditionType: "New", conditionSubtype: "New" },
         ...(priced ? { price: { unitPrice: money(item.unitPriceMinor) } } : {})
       },
-      ...(priced ? { proceeds: { proceedsTotal: money(item.unitPriceMinor * item.quantity) } } : {}),
-      fulfillment: { quantityFulfilled: shipped ? item.quantity : 0, quantityUnfulfilled: shipped ? 0 : item.quantity }
+      ...(proceeds ? { proceeds: { proceedsTotal: money(item.unitPriceMinor * item.quantity) } } : {}),
+      ...(fulfillment
+        ? { fulfillment: { quantityFulfilled: shipped ? item.quantity : 0, quantityUnfulfilled: shipped ? 0 : item.quantity } }
+        : {})
     }))
   }
-  if (priced) order.proceeds = { grandTotal: money(facts.totalMinor) }
+  if (fulfillment) {
+    order.fulfillment = {
+      fulfillmentStatus: facts.status,
+      fulfilledBy: facts.fulfilledByAmazon ? "AMAZON" : "MERCHANT",
+      fulfillmentServiceLevel: "STANDARD"
+    }
+  }
+  if (proceeds) order.proceeds = { grandTotal: money(facts.totalMinor) }
   if (included.has("BUYER")) order.buyer = { buyerEmail: `${facts.orderId.replaceAll("-", "")}@marketplace.amazon.com` }
   if (included.has("RECIPIENT")) {
     const [city, stateOrRegion, postalCode] = cities[makeRandom(mixSeed(facts.seed, 3)).int(cities.length)]!

@@ -55,7 +55,7 @@ describe("order data", () => {
     afterAll(() => client.simulator.close())
 
     it("never returns an order older than two years and matches the ground truth", async () => {
-      const { orders, before } = await searchAll(client, token, `createdAfter=${isoAgo(1000 * DAY)}`)
+      const { orders, before } = await searchAll(client, token, `createdAfter=${isoAgo(1000 * DAY)}&includedData=FULFILLMENT,PROCEEDS`)
       const oldest = Date.now() - HORIZON_MS
       for (const order of orders) expect(Date.parse(order.createdTime)).toBeGreaterThanOrEqual(oldest - 1000)
       const truth = client.simulator.groundTruth("served", { createdBefore: new Date(before) })
@@ -65,8 +65,36 @@ describe("order data", () => {
       expect(new Set(orders.map((order) => order.fulfillment.fulfilledBy))).toEqual(new Set(["AMAZON", "MERCHANT"]))
     })
 
+    it("sends only basic information without includedData, and each dataset only when asked for", async () => {
+      const after = `createdAfter=${isoAgo(1000 * DAY)}`
+      const basic = (await searchAll(client, token, after)).orders
+      const withFulfillment = (await searchAll(client, token, `${after}&includedData=FULFILLMENT`)).orders
+      const withProceeds = (await searchAll(client, token, `${after}&includedData=PROCEEDS`)).orders
+      const both = (await searchAll(client, token, `${after}&includedData=PROCEEDS,FULFILLMENT`)).orders
+      expect(basic.length).toBeGreaterThan(0)
+      for (const order of basic) {
+        expect(Object.keys(order).sort()).toEqual(["createdTime", "lastUpdatedTime", "orderId", "orderItems", "programs", "salesChannel"])
+        for (const item of order.orderItems) expect(Object.keys(item).sort()).toEqual(["orderItemId", "product", "quantityOrdered"])
+      }
+      expect(withFulfillment.every((order) => order.fulfillment !== undefined && order.proceeds === undefined)).toBe(true)
+      expect(withFulfillment.every((order) => order.orderItems.every((item: any) => item.fulfillment !== undefined && item.proceeds === undefined))).toBe(true)
+      expect(withProceeds.every((order) => order.fulfillment === undefined)).toBe(true)
+      const truth = new Map(client.simulator.groundTruth("served").map((order) => [order.orderId, order]))
+      for (const order of both) {
+        const expected = truth.get(order.orderId)!
+        expect(order.fulfillment.fulfillmentStatus).toBe(expected.status)
+        expect(order.proceeds?.grandTotal.amount ?? null).toBe(expected.totalAmount)
+      }
+      expect(both.filter((order) => order.proceeds !== undefined).length).toBe(withProceeds.filter((order) => order.proceeds !== undefined).length)
+      const id = both[both.length - 1].orderId
+      const single = (query: string) => client.get(`/orders/2026-01-01/orders/${id}${query}`, token)
+      expect((await single("")).body.order.fulfillment).toBeUndefined()
+      expect((await single("?includedData=FULFILLMENT")).body.order.fulfillment.fulfillmentStatus).toBe(truth.get(id)!.status)
+      expect((await single("?includedData=NOPE")).status).toBe(400)
+    })
+
     it("sends pending orders without a total and without item prices", async () => {
-      const { orders } = await searchAll(client, token, `createdAfter=${isoAgo(3 * DAY)}&fulfillmentStatuses=PENDING`)
+      const { orders } = await searchAll(client, token, `createdAfter=${isoAgo(3 * DAY)}&fulfillmentStatuses=PENDING&includedData=FULFILLMENT,PROCEEDS`)
       expect(orders.length).toBeGreaterThan(0)
       for (const order of orders) {
         expect(order.fulfillment.fulfillmentStatus).toBe("PENDING")
@@ -84,7 +112,7 @@ describe("order data", () => {
       await eventually(() => (Date.now() > startedAt.getTime() + 1700 ? true : undefined))
       const before = new Map(at(startedAt).map((order) => [order.orderId, order]))
       const moved = at(new Date()).filter((order) => before.get(order.orderId)?.status !== order.status)
-      const { orders: listed } = await searchAll(client, token, `lastUpdatedAfter=${startedAt.toISOString()}`)
+      const { orders: listed } = await searchAll(client, token, `lastUpdatedAfter=${startedAt.toISOString()}&includedData=FULFILLMENT`)
       const byId = new Map(listed.map((order) => [order.orderId, order]))
       const truthNow = new Map(client.simulator.groundTruth("served").map((order) => [order.orderId, order]))
       for (const order of listed) {

@@ -33,11 +33,12 @@ export interface StoredOrder {
   readonly orderStatus: string
   readonly totalAmount: string | null
   readonly currency: string | null
+  readonly fulfillmentChannel: string | null
 }
 
 export const storedOrders = (tenantId: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<StoredOrder>`SELECT "externalOrderId", "orderDate", "lastUpdateDate", "orderStatus", "totalAmount"::text AS "totalAmount", "currency"
+    sql<StoredOrder>`SELECT "externalOrderId", "orderDate", "lastUpdateDate", "orderStatus", "totalAmount"::text AS "totalAmount", "currency", "fulfillmentChannel"
       FROM "Order" WHERE "tenantId" = ${tenantId} ORDER BY "externalOrderId"`.pipe(Effect.orDie))
 
 const comparable = (o: {
@@ -46,9 +47,11 @@ const comparable = (o: {
   updated: string
   status: string
   total: string | null
-}) => `${o.id} ${o.created} ${o.updated} ${o.status} ${o.total === null ? "null" : Number(o.total).toFixed(2)}`
+  currency: string | null
+  channel: string | null
+}) => `${o.id} ${o.created} ${o.updated} ${o.status} ${o.total === null ? "null" : Number(o.total).toFixed(2)} ${o.currency} ${o.channel}`
 
-/** The table holds exactly the ground truth: same ids, same versions, nothing more. */
+/** The table holds exactly the ground truth: same ids, versions, status, total, currency and channel, nothing more. */
 export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: ReadonlyArray<GroundTruthOrder>) => {
   const actual = stored.map((o) =>
     comparable({
@@ -56,7 +59,9 @@ export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: Readonl
       created: o.orderDate.toISOString(),
       updated: o.lastUpdateDate.toISOString(),
       status: o.orderStatus,
-      total: o.totalAmount
+      total: o.totalAmount,
+      currency: o.currency,
+      channel: o.fulfillmentChannel
     })
   ).sort()
   const expected = truth.map((o) =>
@@ -65,7 +70,9 @@ export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: Readonl
       created: new Date(o.createdTime).toISOString(),
       updated: new Date(o.lastUpdatedTime).toISOString(),
       status: o.status,
-      total: o.totalAmount
+      total: o.totalAmount,
+      currency: o.currency,
+      channel: o.fulfillmentChannel
     })
   ).sort()
   expect(new Set(stored.map((o) => o.externalOrderId)).size).toBe(stored.length)
