@@ -57,10 +57,15 @@ const pageTokenLifetime = Options.integer("page-token-lifetime").pipe(
   Options.withDescription("Orders 2026-01-01 page-token lifetime in Amazon seconds (default 86400).")
 )
 
+const clockOffset = Options.float("clock-offset").pipe(
+  Options.optional,
+  Options.withDescription("Seconds the simulated Amazon's clock runs ahead of this host's (negative: behind), to reproduce a skewed host (default 0).")
+)
+
 const options = {
   port, host, configFile, timeFactor, sellers, orders, seed,
   extra429, errorRate, unavailableRate, truncateRate, malformedRate, hangRate, slowMs, slowRate,
-  tokenLifetime, pageTokenLifetime
+  tokenLifetime, pageTokenLifetime, clockOffset
 }
 
 type Flags = Command.Command.ParseConfig<typeof options>
@@ -104,6 +109,7 @@ export const configFrom = (flags: Flags): Effect.Effect<SimulatorConfigInput, Er
       ...Option.match(flags.timeFactor, { onNone: () => ({}), onSome: (timeFactor) => ({ timeFactor }) }),
       ...Option.match(flags.tokenLifetime, { onNone: () => ({}), onSome: (accessTokenLifetimeSeconds) => ({ accessTokenLifetimeSeconds }) }),
       ...Option.match(flags.pageTokenLifetime, { onNone: () => ({}), onSome: (pageTokenLifetimeSeconds) => ({ pageTokenLifetimeSeconds }) }),
+      ...Option.match(flags.clockOffset, { onNone: () => ({}), onSome: (clockOffsetSeconds) => ({ clockOffsetSeconds }) }),
       sellers: (base.sellers ?? []).map(seller)
     }
   })

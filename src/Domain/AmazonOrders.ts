@@ -12,8 +12,11 @@ const Money = Schema.Struct({ amount: Schema.String, currencyCode: Schema.String
  */
 export const INCLUDED_DATA_2026 = ["FULFILLMENT", "PROCEEDS"] as const
 
-/** Statuses whose orders carry no total yet: Amazon prices an order once it leaves pending. */
-const UNPRICED_2026: ReadonlySet<string> = new Set(["PENDING", "PENDING_AVAILABILITY"])
+/**
+ * Statuses whose orders may carry no total: Amazon prices an order once it leaves pending, and users report cancelled
+ * orders (often cancelled while pending) without one. Any other status without a total means PROCEEDS was not sent.
+ */
+const UNPRICED_2026: ReadonlySet<string> = new Set(["PENDING", "PENDING_AVAILABILITY", "CANCELLED"])
 
 /** Orders API 2026-01-01 `Order` (the fields we keep). */
 export const Order2026 = Schema.Struct({

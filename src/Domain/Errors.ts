@@ -139,3 +139,13 @@ export class DatasetsMissing extends Schema.TaggedError<DatasetsMissing>()("Data
     return `${this.operation}: every order of a page lacks the ${this.datasets} dataset(s) ordersync asked for with includedData; nothing of that page was stored`
   }
 }
+
+/** Amazon refused a listing bound as less than two minutes before its own time (the host's clock runs ahead). */
+export class ListingBoundRefused extends Schema.TaggedError<ListingBoundRefused>()("ListingBoundRefused", {
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.operation}: Amazon refused the listing's upper bound as too recent (${this.reason})`
+  }
+}

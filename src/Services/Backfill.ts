@@ -15,8 +15,8 @@ import type { Order, QuarantinedOrder } from "../Domain/Order.js"
 import { backfillProgress, chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "./Metrics.js"
 import * as Permits from "./Permits.js"
 import { Orders, type Page, type PageQuery } from "./Orders.js"
-import { SpApiConfig } from "./SpApi/SpApiConfig.js"
-import type { SellerAuth } from "./SpApi/SpApiClient.js"
+import { AmazonClock } from "./SpApi/AmazonClock.js"
+import { type SellerAuth, SpApiClient } from "./SpApi/SpApiClient.js"
 import { type Lease, Leases } from "./Store/Leases.js"
 import { OrderRepo } from "./Store/OrderRepo.js"
 import { type BackfillRun, SyncStateRepo, type Window } from "./Store/SyncStateRepo.js"
@@ -96,13 +96,18 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
     const orders = yield* Orders
     const orderRepo = yield* OrderRepo
     const repo = yield* SyncStateRepo
-    const { listingLag } = yield* SpApiConfig
+    const amazonClock = yield* AmazonClock
+    const client = yield* SpApiClient
     const config = yield* BackfillConfig
     const turns = yield* Permits.make(config.fetchingTenants)
 
     const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
-    /** The latest `*Before` Amazon accepts: now minus the 2-minute rule. */
-    const listableUntil = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis - Duration.toMillis(listingLag)))
+    /**
+     * The latest `*Before` Amazon accepts: Amazon's now (from its Date headers) minus the 2-minute rule and a margin;
+     * `widen` multiplies the margin, after Amazon refused a bound all the same.
+     */
+    const listableUntil = (seller: SellerAuth, widen = 1) =>
+      Effect.zipRight(client.syncClock(seller), amazonClock.listableUntil(seller.region, widen))
 
     /**
      * One transaction, checked against the lease epoch, that an interruption cannot cut in half. A database that
@@ -191,6 +196,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         const window = yield* Ref.make(start)
         const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
         let restarts = 0
+        let boundRefused = false
         while (true) {
           const current = yield* Ref.get(window)
           const query: PageQuery = {
@@ -221,6 +227,15 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             continue
           }
           const refused = yield* Ref.get(window)
+          if (result.left._tag === "ListingBoundRefused" && !boundRefused) {
+            // The host's clock runs ahead of Amazon's by more than the margin: end the window earlier, once (the
+            // delta sync lists what the backfill's range no longer covers).
+            boundRefused = true
+            const end = yield* listableUntil(seller, 2)
+            yield* Effect.logWarning(`${result.left.message}; ending window ${refused.windowIndex} at ${end.toISOString()} and retrying`)
+            yield* Ref.set(window, yield* fenced(lease, repo.restartWindow(lease.tenantId, refused, end)))
+            continue
+          }
           // Bounded: a window whose token is refused again and again without a page in between is failing.
           restarts = refused.pages > current.pages || refused.windowIndex !== current.windowIndex ? 1 : restarts + 1
           if (result.left._tag !== "PageTokenRejected" || restarts > 5) return yield* result.left
@@ -252,7 +267,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         const resumable = Option.exists(run, (r) => r.finishedAt === null && r.days === days) && !options.restart
         yield* fenced(lease, Effect.gen(function*() {
           if (!resumable) {
-            const rangeEnd = yield* listableUntil
+            const rangeEnd = yield* listableUntil(tenant)
             const rangeStart = new Date(rangeEnd.getTime() - days * 86_400_000)
             yield* repo.startRun(tenantId, days, rangeStart, rangeEnd)
             yield* repo.patchState(tenantId, { status: "in_progress", days, doneAt: null, lastError: null })
@@ -328,10 +343,11 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             const cursor = Option.getOrNull(Option.flatMap(state, (s) => Option.fromNullable(s.cursor)))
             if (cursor === null) return yield* new BackfillNotDone({ tenantId })
             const after = new Date(cursor.getTime() - Duration.toMillis(config.deltaOverlap))
-            const before = yield* listableUntil
+            let before = yield* listableUntil(tenant)
             const totals = { pages: 0, orders: 0, requests: 0 }
             if (before > after) {
               let restarts = 0
+              let boundRefused = false
               let from = after
               while (true) {
                 const result = yield* orders.pages(tenant, {
@@ -359,6 +375,14 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
                     yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
                   })).pipe(Stream.runDrain, Effect.either)
                 if (result._tag === "Right") break
+                if (result.left._tag === "ListingBoundRefused" && !boundRefused) {
+                  // The host's clock runs ahead of Amazon's by more than the margin: an earlier bound, once.
+                  boundRefused = true
+                  before = yield* listableUntil(tenant, 2)
+                  yield* Effect.logWarning(`${result.left.message}; retrying with ${before.toISOString()}`)
+                  if (before <= from) break
+                  continue
+                }
                 if (!(result.left instanceof PageTokenRejected) || restarts >= 3) return yield* result.left
                 restarts += 1
                 from = new Date(Math.max(after.getTime(), from.getTime() - Duration.toMillis(config.deltaOverlap)))

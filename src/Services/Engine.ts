@@ -5,6 +5,7 @@ import { Backfill } from "./Backfill.js"
 import { HeapPolicyLive } from "./HeapPolicy.js"
 import { Orders } from "./Orders.js"
 import { AccessTokens } from "./SpApi/AccessTokens.js"
+import { AmazonClock } from "./SpApi/AmazonClock.js"
 import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { SqlLive } from "./Store/Database.js"
 import { Leases } from "./Store/Leases.js"
@@ -28,6 +29,7 @@ export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClien
   const amazon = Orders.Default.pipe(
     Layer.provideMerge(SpApiClient.Default),
     Layer.provideMerge(AccessTokens.Default),
+    Layer.provideMerge(AmazonClock.Default),
     Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher),
     Layer.provide(AmazonConnections)
   )

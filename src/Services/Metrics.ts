@@ -20,6 +20,9 @@ export const ordersQuarantined = Metric.counter("ordersync_orders_quarantined_to
 export const backfillProgress = Metric.gauge("ordersync_backfill_progress_ratio", {
   description: "Share of the requested backfill range covered, per tenant (0..1)"
 })
+export const amazonClockOffset = Metric.gauge("ordersync_amazon_clock_offset_seconds", {
+  description: "Amazon's clock minus this host's, estimated from the Date header of Amazon's answers, per source"
+})
 export const leasesHeld = Metric.gauge("ordersync_leases_held", {
   description: "Tenant leases this process holds"
 })

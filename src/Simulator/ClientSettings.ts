@@ -9,7 +9,8 @@ export const clientSettings = (simulator: { readonly url: string; readonly confi
   LWA_ENDPOINT: `${simulator.url}/auth/o2/token`,
   LWA_CLIENT_ID: simulator.config.clientId,
   LWA_CLIENT_SECRET: simulator.config.clientSecret,
-  // A little more than 120 s of Amazon time, so a `*Before` bound is never refused.
-  SPAPI_LISTING_LAG_SECONDS: String(Number(Math.max(0.05, 150 / simulator.config.timeFactor).toPrecision(3))),
+  // The 2-minute rule and the clock margin (5 s), in the simulator's time.
+  SPAPI_LISTING_LAG_SECONDS: String(Number((120 / simulator.config.timeFactor).toPrecision(3))),
+  SPAPI_CLOCK_MARGIN_SECONDS: String(Number(Math.max(0.02, 5 / simulator.config.timeFactor).toPrecision(3))),
   SPAPI_RATE_SCALE: String(simulator.config.timeFactor)
 })

@@ -98,6 +98,11 @@ export const SimulatorConfig = Schema.Struct({
   /** Orders API v0 page tokens: undocumented, seen expiring much sooner in the field. */
   v0PageTokenLifetimeSeconds: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { default: () => 3600 }),
   usagePlans: Schema.optionalWith(UsagePlanOverrides, { default: () => ({}) }),
+  /**
+   * Real seconds Amazon's clock is ahead of the host's (negative: behind), as on a drifted VM or container host.
+   * Everything the simulator does runs on that clock: the two-minute rule, lifetimes, the `Date` header.
+   */
+  clockOffsetSeconds: Schema.optionalWith(Schema.Number.pipe(Schema.finite()), { default: () => 0 }),
   /** Signs page tokens; fixed by default so tokens survive a restart with the same config. */
   tokenSecret: Schema.optionalWith(Schema.String, { default: () => "ordersync-simulator" }),
   sellers: Schema.optionalWith(Schema.Array(SellerConfig), { default: () => [] })

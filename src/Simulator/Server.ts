@@ -52,6 +52,8 @@ export interface SimulatorHandle {
   readonly revokeRefreshToken: (refreshToken: string) => boolean
   readonly addSeller: (seller: SellerConfigInput) => void
   readonly setFaults: (sellerId: string, faults: FaultsInput) => void
+  /** Steps Amazon's clock to `seconds` ahead of the host's (negative: behind), as a clock correction would. */
+  readonly setClockOffset: (seconds: number) => void
   /** Stops listening and drops every open connection, hung ones included. Idempotent. */
   readonly close: () => Promise<void>
 }
@@ -62,10 +64,11 @@ export class UnknownSeller extends Error {
   }
 }
 
-/** Starts the fake Amazon on the real wall clock. */
+/** Starts the fake Amazon on the real wall clock, shifted by `clockOffsetSeconds`. */
 export const startSimulator = async (input: SimulatorConfigInput): Promise<SimulatorHandle> => {
   const config = decodeSimulatorConfig(input)
-  const now = () => Date.now()
+  let offsetMs = config.clockOffsetSeconds * SECOND
+  const now = () => Date.now() + offsetMs
   const lwa = makeLwa(config.clientId, config.clientSecret)
   const sellers = new Map<string, SellerState>()
   const anonymous = new SellerStatsRecorder("(unauthenticated)")
@@ -100,6 +103,8 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
   let closing: Promise<void> | undefined
   const server = createServer((req, res) => {
     const requestId = newRequestId()
+    // Amazon's clock, not the host's (node would stamp its own): clients estimate their skew from it.
+    res.setHeader("Date", new Date(now()).toUTCString())
     const url = new URL(req.url ?? "/", "http://simulator")
     const handled = url.pathname.startsWith("/_simulator/")
       ? handleAdmin(handle!, req, res, url, requestId)
@@ -154,6 +159,9 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
     addSeller,
     setFaults: (sellerId, faults) => {
       sellerOf(sellerId).faults = Schema.decodeUnknownSync(FaultsSchema)(faults) satisfies Faults
+    },
+    setClockOffset: (seconds) => {
+      offsetMs = seconds * SECOND
     },
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {

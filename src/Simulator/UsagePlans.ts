@@ -27,7 +27,8 @@ export const makeTokenBucket = (plan: UsagePlan, timeFactor: number): TokenBucke
     burst,
     tryTake: (now) => {
       firstAt ??= now
-      if (refilledAt !== undefined) tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * rate)
+      // A clock stepped back (setClockOffset) neither drains nor fills the bucket.
+      if (refilledAt !== undefined) tokens = Math.min(burst, tokens + (Math.max(0, now - refilledAt) / 1000) * rate)
       refilledAt = now
       if (tokens < 1) return false
       tokens -= 1

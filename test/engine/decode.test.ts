@@ -38,3 +38,10 @@ describe("decoding an Orders API 2026-01-01 order: no silent defaults", () => {
     expect(decoded._tag === "Quarantined" && decoded.quarantined.error).toMatch(/SHIPPED order has no proceeds.grandTotal.*includedData=PROCEEDS/)
   })
 })
+
+describe("a cancelled order", () => {
+  it("may come without a total (users report Amazon sends them so): stored with none, not quarantined", () => {
+    const decoded = decode2026(order({ fulfillment: { fulfillmentStatus: "CANCELLED", fulfilledBy: "MERCHANT" } }))
+    expect(decoded._tag === "Order" && [decoded.order.orderStatus, decoded.order.totalAmount]).toEqual(["CANCELLED", null])
+  })
+})

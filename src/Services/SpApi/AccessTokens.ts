@@ -2,6 +2,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Effect, Option, Redacted, Schema } from "effect"
 import { AmazonRejected, AmazonUnavailable, CredentialsRevoked } from "../../Domain/Errors.js"
+import { AmazonClock } from "./AmazonClock.js"
 import { SpApiConfig } from "./SpApiConfig.js"
 
 const TokenResponse = Schema.Struct({
@@ -21,6 +22,7 @@ export class AccessTokens extends Effect.Service<AccessTokens>()("ordersync/Acce
   effect: Effect.gen(function*() {
     const config = yield* SpApiConfig
     const http = yield* HttpClient.HttpClient
+    const clock = yield* AmazonClock
     const cache = new Map<string, Cached>()
 
     const credentials = Effect.gen(function*() {
@@ -46,10 +48,12 @@ export class AccessTokens extends Effect.Service<AccessTokens>()("ordersync/Acce
             client_secret: Redacted.value(clientSecret)
           })
         )
+        const sent = yield* Clock.currentTimeMillis
         const response = yield* http.execute(request).pipe(
           Effect.timeout(config.requestTimeout),
           Effect.mapError((e) => new AmazonUnavailable({ operation: "lwa", reason: e._tag === "TimeoutException" ? "timed out" : "network error" }))
         )
+        yield* clock.observe("lwa", sent, yield* Clock.currentTimeMillis, response.headers["date"])
         const body = yield* response.json.pipe(
           Effect.mapError(() => new AmazonUnavailable({ operation: "lwa", reason: `unreadable response (HTTP ${response.status})` }))
         )

@@ -1,11 +1,12 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Data, Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, Redacted, Ref, Schedule, Schema, Scope } from "effect"
+import { Clock, Data, Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, Redacted, Ref, Schedule, Schema, Scope } from "effect"
 import {
   AccessTokenExpired,
   AmazonRejected,
   AmazonUnavailable,
   CredentialsRevoked,
+  ListingBoundRefused,
   PageTokenRejected,
   QuotaExceeded
 } from "../../Domain/Errors.js"
@@ -13,6 +14,7 @@ import type { Region } from "../../Domain/Ids.js"
 import { spApiRequests, spApiThrottled } from "../Metrics.js"
 import type { Permits } from "../Permits.js"
 import { AccessTokens } from "./AccessTokens.js"
+import { AmazonClock } from "./AmazonClock.js"
 import { REGION_HOSTS, SpApiConfig } from "./SpApiConfig.js"
 import * as TokenBucket from "./TokenBucket.js"
 
@@ -47,7 +49,10 @@ export interface MemoryBudget {
   readonly scope: Scope.Scope
 }
 
-export type SpApiError = AmazonRejected | CredentialsRevoked | PageTokenRejected | AmazonUnavailable | QuotaExceeded
+export type SpApiError = AmazonRejected | CredentialsRevoked | PageTokenRejected | AmazonUnavailable | QuotaExceeded | ListingBoundRefused
+
+/** Amazon's words for a `*Before` bound within two minutes of its now ("…at least 2 minutes before current time"). */
+const TOO_RECENT = /at least (2|two) minutes before/i
 
 /**
  * The call was not made, or was throttled, because the tenant must wait `millis` for its quota: asked for with
@@ -81,6 +86,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
     const config = yield* SpApiConfig
     const http = yield* HttpClient.HttpClient
     const tokens = yield* AccessTokens
+    const clock = yield* AmazonClock
     const buckets = new Map<string, TokenBucket.TokenBucket>()
 
     const bucket = (tenantId: string, operation: string) =>
@@ -137,6 +143,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       Effect.gen(function*() {
         const url = new URL(baseUrl(seller.region) + request.path)
         for (const [name, value] of request.params) url.searchParams.append(name, value)
+        const sent = yield* Clock.currentTimeMillis
         const response = yield* http.execute(
           HttpClientRequest.get(url).pipe(
             HttpClientRequest.setHeaders({
@@ -158,6 +165,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
             ))
         )
         yield* limiter.answered
+        yield* clock.observe(seller.region, sent, yield* Clock.currentTimeMillis, response.headers["date"])
         yield* count(request.operation, response.status)
         const body = yield* Effect.try(() => JSON.parse(response.text) as unknown).pipe(
           Effect.orElse(() =>
@@ -188,6 +196,8 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
             return yield* new AccessTokenExpired()
           case response.status === 403:
             return yield* new CredentialsRevoked({ reason: `${request.operation} was refused (403 ${code}): ${detail}` })
+          case response.status === 400 && TOO_RECENT.test(detail):
+            return yield* new ListingBoundRefused({ operation: request.operation, reason: detail })
           case response.status === 400 && request.paginated && /token/i.test(detail):
             return yield* new PageTokenRejected({ reason: detail })
           default:
@@ -260,6 +270,15 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
     /** Waits until the tenant's bucket for `operation` has a token, without taking it (see TokenBucket.ready). */
     const ready = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.ready)
 
-    return { request, plan, ready } as const
+    /**
+     * Makes sure Amazon's clock is known for the seller's region before a listing bound is computed: without an
+     * answer from Amazon yet, a token exchange with Login with Amazon tells it. Best effort: the first request
+     * reports any failure.
+     */
+    const syncClock = (seller: SellerAuth) =>
+      Effect.flatMap(clock.known(seller.region), (known) =>
+        known ? Effect.void : Effect.ignore(tokens.get(seller.tenantId, seller.refreshToken)))
+
+    return { request, plan, ready, syncClock } as const
   })
 }) {}

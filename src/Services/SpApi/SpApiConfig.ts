@@ -24,7 +24,13 @@ export const SpApiConfig = Config.all({
    * out Amazon's real refill time.
    */
   rateScale: Config.number("SPAPI_RATE_SCALE").pipe(Config.withDefault(1)),
-  /** Amazon's 2-minute rule: a `*Before` bound is never later than now minus this. */
-  listingLag: Config.number("SPAPI_LISTING_LAG_SECONDS").pipe(Config.withDefault(120), Config.map((s) => Duration.millis(s * 1000)))
+  /** Amazon's 2-minute rule: a `*Before` bound is never later than Amazon's now minus this. */
+  listingLag: Config.number("SPAPI_LISTING_LAG_SECONDS").pipe(Config.withDefault(120), Config.map((s) => Duration.millis(s * 1000))),
+  /** Kept on top of the 2-minute rule, against the uncertainty of Amazon's time as seen from here (see AmazonClock). */
+  clockMargin: Config.number("SPAPI_CLOCK_MARGIN_SECONDS").pipe(
+    Config.withDefault(5),
+    Config.validate({ message: "SPAPI_CLOCK_MARGIN_SECONDS must be 0 or more", validation: (s) => s >= 0 }),
+    Config.map((s) => Duration.millis(s * 1000))
+  )
 })
 export type SpApiConfig = Config.Config.Success<typeof SpApiConfig>

@@ -169,12 +169,21 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
               ${window.pageToken}, ${utc(at)})`
       ], { discard: true }).pipe(Effect.orDie)
 
-    /** The window's page token was refused: restart its listing from its last committed order. */
-    const restartWindow = (tenantId: string, window: Window): Effect.Effect<Window> => {
+    /**
+     * The window's page token was refused: restart its listing from its last committed order. With `endBefore`
+     * (Amazon refused the upper bound as too recent), the window, and the run's range if it is the last, end there.
+     */
+    const restartWindow = (tenantId: string, window: Window, endBefore?: Date): Effect.Effect<Window> => {
       const queryStart = window.resumeAfter ?? window.startAt
-      return sql`UPDATE "OrderSyncWindow" SET "queryStart" = ${utc(queryStart)}, "pageToken" = NULL, "updatedAt" = now()
-          WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window.windowIndex}`.pipe(
-        Effect.as({ ...window, queryStart, pageToken: null }),
+      const endAt = endBefore !== undefined && endBefore < window.endAt ? endBefore : window.endAt
+      return Effect.all([
+        sql`UPDATE "OrderSyncWindow" SET "queryStart" = ${utc(queryStart)}, "pageToken" = NULL, "endAt" = ${utc(endAt)},
+              "updatedAt" = now()
+            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window.windowIndex}`,
+        sql`UPDATE "OrderSyncBackfill" SET "rangeEnd" = ${utc(endAt)}
+            WHERE "tenantId" = ${tenantId} AND "rangeEnd" = ${utc(window.endAt)}`
+      ], { discard: true }).pipe(
+        Effect.as({ ...window, queryStart, endAt, pageToken: null }),
         Effect.orDie
       )
     }
