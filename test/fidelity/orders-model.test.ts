@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Client, DAY, isoAgo, searchAll, seller, start } from "../simulator/support.js"
+import { checked, expectMatchesModel, modelPath, ORDERS_2026, ORDERS_V0 } from "./models.js"
+
+const allDatasets = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT,FULFILLMENT_ORDERS"
+
+describe("fidelity: answers match the official SP-API models", () => {
+  // The models are not in the repository (SPAPI_MODELS_DIR): a missing one is a failure, not a skip.
+  it("has the official models", () => {
+    expect(modelPath(ORDERS_2026)).toMatch(/orders_2026-01-01\.json$/)
+    expect(modelPath(ORDERS_V0)).toMatch(/ordersV0\.json$/)
+  })
+  let client: Client
+  let token: string
+  beforeAll(async () => {
+    client = await start({
+      timeFactor: 3600,
+      accessTokenLifetimeSeconds: 3600 * 3600,
+      sellers: [
+        seller("fidelity", 400, { marketplaceIds: ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1VC38T7YXB528"] }),
+        seller("faulty", 50, { usagePlans: { searchOrders: { rate: 100, burst: 1000 } } })
+      ]
+    }, expectMatchesModel)
+    token = await client.token("Atzr|fidelity")
+  })
+  afterAll(() => client.simulator.close())
+
+  it("rejects a body that does not match (the check is live)", () => {
+    expect(() => expectMatchesModel("searchOrders", 200, { orders: [{ orderId: 1 }] })).toThrow(/body matches the model/)
+    expect(() => expectMatchesModel("getOrders", 200, { payload: { Orders: [{ AmazonOrderId: "x" }] } })).toThrow(/body matches the model/)
+  })
+
+  it("validates every success and error body of both Orders APIs", async () => {
+    const before = checked.count
+    const { orders } = await searchAll(client, token, `createdAfter=${isoAgo(800 * DAY)}&maxResultsPerPage=50&includedData=BUYER,RECIPIENT`)
+    await searchAll(client, token, `lastUpdatedAfter=${isoAgo(30 * DAY)}`)
+    expect(orders.some((order) => order.proceeds === undefined)).toBe(true)
+    const id = orders[orders.length - 1].orderId
+    expect((await client.get(`/orders/2026-01-01/orders/${id}?includedData=BUYER`, token)).status).toBe(200)
+    expect((await client.get(`/orders/v0/orders/${id}`, token)).status).toBe(200)
+    expect((await client.get(`/orders/v0/orders/999-0000000-0000000`, token)).status).toBe(404)
+    expect((await client.get(`/orders/2026-01-01/orders/999-0000000-0000000`, token)).status).toBe(404)
+    const v0 = await client.get(`/orders/v0/orders?MarketplaceIds=A1F83G8C2ARO7P&CreatedAfter=${isoAgo(400 * DAY)}`, token)
+    expect(v0.status).toBe(200)
+    expect(v0.body.payload.Orders.length).toBeGreaterThan(0)
+    expect((await client.get(`/orders/v0/orders?CreatedAfter=${isoAgo(DAY)}`, token)).status).toBe(400)
+    expect((await client.get(`/orders/2026-01-01/orders?maxResultsPerPage=0&createdAfter=${isoAgo(DAY)}`, token)).status).toBe(400)
+    expect((await client.get(`/orders/2026-01-01/orders?createdAfter=${isoAgo(DAY)}`, "Atza|nope")).status).toBe(403)
+    expect((await client.get(`/orders/v0/orders?MarketplaceIds=A1F83G8C2ARO7P&CreatedAfter=${isoAgo(DAY)}`, undefined)).status).toBe(403)
+    expect(checked.count - before).toBeGreaterThan(15)
+  })
+
+  it("validates the shapes ordersync asks for (FULFILLMENT,PROCEEDS) and every dataset at once", async () => {
+    const before = checked.count
+    const asked = await searchAll(client, token, `createdAfter=${isoAgo(800 * DAY)}&includedData=FULFILLMENT,PROCEEDS`)
+    expect(asked.orders.every((order) => order.fulfillment !== undefined)).toBe(true)
+    expect(asked.orders.some((order) => order.proceeds !== undefined)).toBe(true)
+    const all = await searchAll(client, token, `lastUpdatedAfter=${isoAgo(800 * DAY)}&includedData=${allDatasets}`)
+    expect(all.orders.length).toBeGreaterThan(0)
+    const v0 = await client.get(`/orders/v0/orders?MarketplaceIds=A1F83G8C2ARO7P,A1PA6795UKMFR9&LastUpdatedAfter=${isoAgo(800 * DAY)}`, token)
+    expect(v0.status).toBe(200)
+    expect(checked.count - before).toBeGreaterThan(asked.pages + all.pages)
+  })
+
+  it("validates the error bodies of 429, 500 and 503", async () => {
+    const faulty = await client.token("Atzr|faulty")
+    const path = `/orders/2026-01-01/orders?createdAfter=${isoAgo(DAY)}`
+    const pathV0 = `/orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER&CreatedAfter=${isoAgo(DAY)}`
+    for (const [faults, status] of [[{ extra429Probability: 1 }, 429], [{ error500Probability: 1 }, 500], [{ error503Probability: 1 }, 503]] as const) {
+      client.simulator.setFaults("faulty", faults)
+      expect((await client.get(path, faulty)).status).toBe(status)
+      expect((await client.get(pathV0, faulty)).status).toBe(status)
+    }
+    client.simulator.setFaults("faulty", {})
+  })
+})
