@@ -22,12 +22,12 @@ export interface OrderItem {
 const adjectives = ["Stainless", "Organic", "Wireless", "Compact", "Premium", "Bamboo", "Ergonomic", "Waterproof", "Foldable", "Vintage"]
 const nouns = ["Water Bottle", "Phone Stand", "Yoga Mat", "Desk Lamp", "Coffee Grinder", "Backpack", "Cutting Board", "Headphones", "Plant Pot", "Notebook Set"]
 
-/** Titles in the marketplace's language, so a file decoded with the wrong charset shows (ä, ß, é, –, Japanese). */
+/** Titles in the marketplace's language, so a file decoded with the wrong charset shows (ä, ß, é, Japanese). */
 const localTitles: Record<string, (adjective: number, noun: number) => string> = {
   DE: (a, n) =>
     `${["Edelstahl", "Bio", "Kabellos", "Kompakt", "Premium", "Bambus", "Ergonomisch", "Wasserdicht", "Faltbar", "Vintage"][a]}-${
       ["Trinkflasche", "Handyständer", "Yogamatte", "Schreibtischlampe", "Kaffeemühle", "Rucksack", "Schneidebrett", "Kopfhörer", "Blumentopf", "Notizbücher-Set"][n]
-    } – Größe M`,
+    } Größe M`,
   FR: (a, n) =>
     `${["Gourde", "Support de téléphone", "Tapis de yoga", "Lampe de bureau", "Moulin à café", "Sac à dos", "Planche à découper", "Écouteurs", "Pot de fleurs", "Lot de carnets"][n]} ${
       ["inox", "bio", "sans fil", "compact", "premium", "en bambou", "ergonomique", "étanche", "pliable", "rétro"][a]

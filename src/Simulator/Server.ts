@@ -17,6 +17,7 @@ import { makeLwa } from "./Lwa.js"
 import { SECOND } from "./OrderBook.js"
 import { groundTruthOrder } from "./Render.js"
 import { errorBody, newRequestId, sendJson } from "./Respond.js"
+import { makeReportsControl, type ReportsControl } from "./Reports/Control.js"
 import { makeSellerState, type SellerState } from "./Sellers.js"
 import { type SellerStats, SellerStatsRecorder } from "./Stats.js"
 import { Schema } from "effect"
@@ -52,6 +53,8 @@ export interface SimulatorHandle {
   readonly revokeRefreshToken: (refreshToken: string) => boolean
   readonly addSeller: (seller: SellerConfigInput) => void
   readonly setFaults: (sellerId: string, faults: FaultsInput) => void
+  /** Reports API ground truth and controls. */
+  readonly reports: ReportsControl
   /** Stops listening and drops every open connection, hung ones included. Idempotent. */
   readonly close: () => Promise<void>
 }
@@ -155,6 +158,7 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
     setFaults: (sellerId, faults) => {
       sellerOf(sellerId).faults = Schema.decodeUnknownSync(FaultsSchema)(faults) satisfies Faults
     },
+    reports: makeReportsControl(sellerOf, now),
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))

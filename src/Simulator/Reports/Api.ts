@@ -82,7 +82,7 @@ const parseDateTime = (value: unknown): number | undefined => {
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 /** A report as the model's `Report` definition has it. */
-const renderReport = (report: ReportRecord, now: number): Record<string, unknown> => {
+export const renderReport = (report: ReportRecord, now: number): Record<string, unknown> => {
   const state = stateOf(report, now)
   return {
     reportId: report.reportId,
