@@ -28,7 +28,7 @@ export const handleAdmin = async (
     return reply(200, { reset: true })
   }
 
-  const match = /^\/sellers\/([^/]+)\/(ground-truth|stats|revoke|faults)$/.exec(path)
+  const match = /^\/sellers\/([^/]+)\/(ground-truth|stats|revoke|faults|reports|reports\/force)$/.exec(path)
   if (!match) return fail(404, "NotFound", `No admin route ${method} ${url.pathname}`)
   const sellerId = decodeURIComponent(match[1]!)
   if (!knownSeller(sellerId)) return fail(404, "NotFound", `Unknown seller ${sellerId}`)
@@ -62,6 +62,23 @@ export const handleAdmin = async (
         return fail(400, "InvalidInput", `Invalid faults: ${String(error)}`)
       }
       return reply(200, { sellerId, faults })
+    }
+    case "GET reports":
+      return reply(200, { sellerId, reports: simulator.reports.list(sellerId) })
+    case "POST reports/force": {
+      // Body: {"fate": "fatal" | "stuck", "count": 1}
+      let request: { fate?: unknown; count?: unknown }
+      try {
+        request = JSON.parse(await readBody(req)) as typeof request
+      } catch (error) {
+        return fail(400, "InvalidInput", `Invalid body: ${String(error)}`)
+      }
+      const count = request.count ?? 1
+      if ((request.fate !== "fatal" && request.fate !== "stuck") || typeof count !== "number" || !Number.isInteger(count) || count < 1) {
+        return fail(400, "InvalidInput", `Expected {"fate": "fatal" | "stuck", "count": positive integer}`)
+      }
+      simulator.reports.forceNext(sellerId, request.fate, count)
+      return reply(200, { sellerId, fate: request.fate, count })
     }
     default:
       return fail(405, "MethodNotAllowed", `${method} is not allowed on ${url.pathname}`)

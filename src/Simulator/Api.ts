@@ -17,6 +17,8 @@ import {
   readParams
 } from "./Queries.js"
 import { type IncludedData, renderOrder2026, renderOrderV0 } from "./Render.js"
+import { handleReports, type ReportsRoute, routeReports } from "./Reports/Api.js"
+import { DOCUMENTS_PATH, handleDownload } from "./Reports/Download.js"
 import { type ApiError, errorBody, parseFormOrJson, readBody, sendJson, sendMalformed, sendTruncated } from "./Respond.js"
 import type { SellerState } from "./Sellers.js"
 import type { SellerStatsRecorder } from "./Stats.js"
@@ -62,9 +64,12 @@ const hash = (value: unknown): string => createHash("sha256").update(JSON.string
 interface Route {
   readonly operation: Operation
   readonly orderId?: string
+  readonly reports?: ReportsRoute
 }
 
 const route = (method: string | undefined, pathname: string): Route | undefined => {
+  const reports = routeReports(method, pathname)
+  if (reports) return { operation: reports.operation, reports }
   if (method !== "GET") return undefined
   if (pathname === "/orders/2026-01-01/orders") return { operation: "searchOrders" }
   if (pathname === "/orders/v0/orders") return { operation: "getOrders" }
@@ -76,6 +81,7 @@ const route = (method: string | undefined, pathname: string): Route | undefined 
 export const handleApi = async (context: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
   const requestHeaders = { "x-amzn-RequestId": requestId }
   if (url.pathname === "/auth/o2/token") return handleToken(context, req, res, requestHeaders)
+  if (url.pathname.startsWith(DOCUMENTS_PATH)) return handleDownload(context, req, res, url, requestId)
   const target = route(req.method, url.pathname)
   if (!target) {
     context.anonymous.response("unknown", 404)
@@ -128,12 +134,13 @@ export const handleApi = async (context: ApiContext, req: IncomingMessage, res: 
   }
 
   const params = readParams(url.searchParams)
-  const outcome =
+  const outcome: Outcome =
+    target.reports ? await handleReports({ config: context.config, seller, now, origin: `http://${req.headers.host}` }, target.reports, req, params) :
     operation === "searchOrders" ? searchOrders(context, seller, params, now) :
     operation === "getOrders" ? getOrders(context, seller, params, now) :
     getOrder(seller, operation, target.orderId!, params, now)
 
-  const headers = outcome.status === 200 || outcome.status === 400 || outcome.status === 404
+  const headers = outcome.status === 200 || outcome.status === 202 || outcome.status === 400 || outcome.status === 404
     ? { ...requestHeaders, "x-amzn-RateLimit-Limit": formatRate(bucket.rate) }
     : requestHeaders
   const delayMs = drawDelayMs(seller.faultRandom, seller.faults)
@@ -144,7 +151,7 @@ export const handleApi = async (context: ApiContext, req: IncomingMessage, res: 
   }
   stats.response(operation, outcome.status)
   if (outcome.pageKey !== undefined) stats.page(operation, outcome.pageKey)
-  const bodyFault = outcome.status === 200 ? drawBodyFault(seller.faultRandom, seller.faults) : undefined
+  const bodyFault = outcome.status === 200 && outcome.body !== undefined ? drawBodyFault(seller.faultRandom, seller.faults) : undefined
   if (bodyFault !== undefined) stats.fault(bodyFault)
   if (bodyFault === "truncatedBody") return sendTruncated(res, outcome.status, outcome.body, headers)
   if (bodyFault === "malformedJson") return sendMalformed(res, outcome.status, outcome.body, headers)

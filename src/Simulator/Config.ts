@@ -1,17 +1,26 @@
 import { Schema } from "effect"
+import { defaultReportSettings, ReportSettings } from "./Reports/Settings.js"
 
 /** The rate-limited operations the simulator serves, named as in the models. */
-export const Operation = Schema.Literal("searchOrders", "getOrder", "getOrders", "getOrderV0")
+export const Operation = Schema.Literal(
+  "searchOrders", "getOrder", "getOrders", "getOrderV0",
+  "createReport", "getReport", "getReports", "getReportDocument", "cancelReport"
+)
 export type Operation = typeof Operation.Type
 
-export const operations: ReadonlyArray<Operation> = ["searchOrders", "getOrder", "getOrders", "getOrderV0"]
+export const operations: ReadonlyArray<Operation> = Operation.literals
 
 /** Amazon's default usage plans (requests per second of Amazon time, burst). */
 export const defaultUsagePlans: Readonly<Record<Operation, UsagePlan>> = {
   searchOrders: { rate: 0.0056, burst: 20 },
   getOrder: { rate: 0.5, burst: 30 },
   getOrders: { rate: 0.0167, burst: 20 },
-  getOrderV0: { rate: 0.5, burst: 30 }
+  getOrderV0: { rate: 0.5, burst: 30 },
+  createReport: { rate: 0.0167, burst: 15 },
+  getReport: { rate: 2, burst: 15 },
+  getReports: { rate: 0.0222, burst: 10 },
+  getReportDocument: { rate: 0.0167, burst: 15 },
+  cancelReport: { rate: 0.0222, burst: 10 }
 }
 
 export const UsagePlan = Schema.Struct({
@@ -45,7 +54,11 @@ export const Faults = Schema.Struct({
   datasetsDroppedShare: Schema.optionalWith(Probability, { default: zero }),
   /** Amazon seconds; overrides the global lifetime for this seller (early expiry). */
   accessTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),
-  pageTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive()))
+  pageTokenLifetimeSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),
+  /** Share of reports that end FATAL (drawn per report from the seed), with a document explaining why. */
+  fatalReportShare: Schema.optionalWith(Probability, { default: zero }),
+  /** Share of reports that stay IN_PROGRESS for ever. */
+  stuckReportShare: Schema.optionalWith(Probability, { default: zero })
 })
 export type Faults = typeof Faults.Type
 export type FaultsInput = typeof Faults.Encoded
@@ -80,7 +93,9 @@ export const SellerConfig = Schema.Struct({
   usagePlans: Schema.optionalWith(UsagePlanOverrides, { default: () => ({}) }),
   faults: Schema.optionalWith(Faults, { default: () => noFaults }),
   changes: Schema.optional(Changes),
-  late: Schema.optional(Late)
+  late: Schema.optional(Late),
+  /** Reports API processing times, lag, URL lifetime and charsets; see Reports/Settings.ts for the defaults. */
+  reports: Schema.optionalWith(ReportSettings, { default: () => defaultReportSettings })
 })
 export type SellerConfig = typeof SellerConfig.Type
 export type SellerConfigInput = typeof SellerConfig.Encoded

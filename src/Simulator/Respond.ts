@@ -17,6 +17,11 @@ export const sendJson = (
   body: unknown,
   headers: Readonly<Record<string, string>> = {}
 ): void => {
+  // An operation without a response body (cancelReport's 200) sends none.
+  if (body === undefined) {
+    res.writeHead(status, { "Content-Length": 0, ...headers })
+    return void res.end()
+  }
   const text = JSON.stringify(body)
   res.writeHead(status, {
     "Content-Type": "application/json",

@@ -1,6 +1,7 @@
 import { type Faults, type Operation, type SellerConfig, type SimulatorConfig, defaultUsagePlans } from "./Config.js"
 import { buildOrderBook, makeIdLookup, type OrderBook } from "./OrderBook.js"
 import { hashString, makeRandom, mixSeed, type Random } from "./Random.js"
+import { makeReportStore, type ReportStore } from "./Reports/Lifecycle.js"
 import { SellerStatsRecorder } from "./Stats.js"
 import { makeTokenBucket, type TokenBucket } from "./UsagePlans.js"
 
@@ -14,6 +15,7 @@ export interface SellerState {
   faultRandom: Random
   readonly book: () => OrderBook
   readonly findOrder: (orderId: string) => number
+  readonly reports: ReportStore
 }
 
 export const makeSellerState = (config: SimulatorConfig, seller: SellerConfig, anchorMs: number): SellerState => {
@@ -25,7 +27,7 @@ export const makeSellerState = (config: SimulatorConfig, seller: SellerConfig, a
   let book: OrderBook | undefined
   let lookup: ((orderId: string) => number) | undefined
   const bookOf = () => (book ??= buildOrderBook(seller, anchorMs, config.timeFactor))
-  return {
+  const state: SellerState = {
     config: seller,
     anchorMs,
     stats: new SellerStatsRecorder(seller.sellerId),
@@ -33,6 +35,15 @@ export const makeSellerState = (config: SimulatorConfig, seller: SellerConfig, a
     faults: seller.faults,
     faultRandom: makeRandom(mixSeed(seller.seed, hashString(seller.sellerId), 0xfa017)),
     book: bookOf,
-    findOrder: (orderId) => (lookup ??= makeIdLookup(bookOf()))(orderId)
+    findOrder: (orderId) => (lookup ??= makeIdLookup(bookOf()))(orderId),
+    reports: makeReportStore({
+      sellerId: seller.sellerId,
+      seed: seller.seed,
+      settings: seller.reports,
+      timeFactor: config.timeFactor,
+      book: bookOf,
+      faults: () => state.faults
+    })
   }
+  return state
 }

@@ -17,6 +17,7 @@ import { makeLwa } from "./Lwa.js"
 import { SECOND } from "./OrderBook.js"
 import { groundTruthOrder } from "./Render.js"
 import { errorBody, newRequestId, sendJson } from "./Respond.js"
+import { makeReportsControl, type ReportsControl } from "./Reports/Control.js"
 import { makeSellerState, type SellerState } from "./Sellers.js"
 import { type SellerStats, SellerStatsRecorder } from "./Stats.js"
 import { Schema } from "effect"
@@ -54,6 +55,8 @@ export interface SimulatorHandle {
   readonly setFaults: (sellerId: string, faults: FaultsInput) => void
   /** Steps Amazon's clock to `seconds` ahead of the host's (negative: behind), as a clock correction would. */
   readonly setClockOffset: (seconds: number) => void
+  /** Reports API ground truth and controls. */
+  readonly reports: ReportsControl
   /** Stops listening and drops every open connection, hung ones included. Idempotent. */
   readonly close: () => Promise<void>
 }
@@ -163,6 +166,7 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
     setClockOffset: (seconds) => {
       offsetMs = seconds * SECOND
     },
+    reports: makeReportsControl(sellerOf, now),
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))

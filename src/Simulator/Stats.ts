@@ -13,12 +13,23 @@ export interface SellerStats {
   /** Pages served again: the same query and cursor answered more than once. */
   readonly pageRefetches: number
   readonly faults: Record<FaultKind, number>
+  /** Reports API: reports created, cancelled, drawn FATAL or stuck; documents downloaded, and downloads refused as expired. */
+  readonly reports: ReportCounts
   readonly rejected: {
     readonly expiredAccessTokens: number
     readonly invalidAccessTokens: number
     readonly expiredPageTokens: number
     readonly undecodablePageTokens: number
   }
+}
+
+export interface ReportCounts {
+  created: number
+  cancelled: number
+  fatal: number
+  stuck: number
+  downloads: number
+  expiredDownloads: number
 }
 
 export type FaultKind = "extra429" | "error500" | "error503" | "truncatedBody" | "malformedJson" | "slowResponse" | "hang"
@@ -40,6 +51,7 @@ export class SellerStatsRecorder {
   invalidAccessTokens = 0
   expiredPageTokens = 0
   undecodablePageTokens = 0
+  reports: ReportCounts = { created: 0, cancelled: 0, fatal: 0, stuck: 0, downloads: 0, expiredDownloads: 0 }
 
   constructor(readonly sellerId: string) {}
 
@@ -88,6 +100,7 @@ export class SellerStatsRecorder {
       pagesServed: { ...this.pagesServed },
       pageRefetches: this.pageRefetches,
       faults: { ...this.faults },
+      reports: { ...this.reports },
       rejected: {
         expiredAccessTokens: this.expiredAccessTokens,
         invalidAccessTokens: this.invalidAccessTokens,

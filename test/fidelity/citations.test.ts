@@ -42,11 +42,17 @@ describe("fidelity: the audit table (test/FIDELITY.md) cites what the models say
   it("the default usage plans are the models'", () => {
     const orders2026 = readModel(ORDERS_2026)
     const ordersV0 = readModel(ORDERS_V0)
+    const reports = readModel("reports_2021-06-30.json")
     const plans = {
       searchOrders: usagePlan(orders2026.paths["/orders/2026-01-01/orders"].get.description),
       getOrder: usagePlan(orders2026.paths["/orders/2026-01-01/orders/{orderId}"].get.description),
       getOrders: usagePlan(ordersV0.paths["/orders/v0/orders"].get.description),
-      getOrderV0: usagePlan(ordersV0.paths["/orders/v0/orders/{orderId}"].get.description)
+      getOrderV0: usagePlan(ordersV0.paths["/orders/v0/orders/{orderId}"].get.description),
+      createReport: usagePlan(reports.paths["/reports/2021-06-30/reports"].post.description),
+      getReports: usagePlan(reports.paths["/reports/2021-06-30/reports"].get.description),
+      getReport: usagePlan(reports.paths["/reports/2021-06-30/reports/{reportId}"].get.description),
+      cancelReport: usagePlan(reports.paths["/reports/2021-06-30/reports/{reportId}"].delete.description),
+      getReportDocument: usagePlan(reports.paths["/reports/2021-06-30/documents/{reportDocumentId}"].get.description)
     }
     expect(defaultUsagePlans).toEqual(plans)
     for (const operation of ["searchOrders", "getOrders", "getOrder"] as const) expect(DEFAULT_PLANS[operation]).toEqual(plans[operation])
