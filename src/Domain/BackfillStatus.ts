@@ -2,6 +2,20 @@ import { Schema } from "effect"
 
 export const BackfillStatusValue = Schema.Literal("in_progress", "success", "failed", "paused")
 
+/** The reports path of a backfill: its windows (one report each) by state, and what they stored. */
+export class ReportsProgress extends Schema.Class<ReportsProgress>("ReportsProgress")({
+  windows: Schema.Number,
+  /** Windows whose report is waiting in Amazon's queue, being processed, stored (or empty), or handed to the Orders API. */
+  queued: Schema.Number,
+  processing: Schema.Number,
+  done: Schema.Number,
+  fallback: Schema.Number,
+  rowsStored: Schema.Number,
+  ordersStored: Schema.Number,
+  /** Amazon's processing time of the reports seen so far, summed. */
+  processingSeconds: Schema.Number
+}) {}
+
 /** How far a backfill is, and how fast it goes. */
 export class BackfillProgress extends Schema.Class<BackfillProgress>("BackfillProgress")({
   rangeStart: Schema.NullOr(Schema.String),
@@ -19,7 +33,11 @@ export class BackfillProgress extends Schema.Class<BackfillProgress>("BackfillPr
   coverage: Schema.Number,
   ordersPerMinute: Schema.NullOr(Schema.Number),
   requestsPerMinute: Schema.NullOr(Schema.Number),
-  estimatedSecondsRemaining: Schema.NullOr(Schema.Number)
+  estimatedSecondsRemaining: Schema.NullOr(Schema.Number),
+  /** The history path (`orders`: Orders API pages; `reports`: order reports, the last minutes from the API) and why. */
+  historySource: Schema.NullOr(Schema.Literal("orders", "reports")),
+  historyReason: Schema.NullOr(Schema.String),
+  reports: Schema.NullOr(ReportsProgress)
 }) {}
 
 /** The seed's status JSON, plus ordersync's progress and sync fields. */

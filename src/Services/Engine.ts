@@ -2,6 +2,12 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 import { Agent } from "undici"
 import { Backfill } from "./Backfill.js"
+import { Delta } from "./Delta.js"
+import { OrdersSource } from "./History/OrdersSource.js"
+import { ReportsSource } from "./History/ReportsSource.js"
+import { Sink } from "./History/Sink.js"
+import { Reports } from "./Reports.js"
+import { Status } from "./Status.js"
 import { HeapPolicyLive } from "./HeapPolicy.js"
 import { Orders } from "./Orders.js"
 import { AccessTokens } from "./SpApi/AccessTokens.js"
@@ -10,6 +16,7 @@ import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { SqlLive } from "./Store/Database.js"
 import { Leases } from "./Store/Leases.js"
 import { OrderRepo } from "./Store/OrderRepo.js"
+import { ReportWindows } from "./Store/ReportWindows.js"
 import { SyncStateRepo } from "./Store/SyncStateRepo.js"
 import { Tenants } from "./Store/Tenants.js"
 
@@ -25,15 +32,19 @@ const AmazonConnections = Layer.scoped(
 
 /** The engine's services over a given SQL layer (tests hand in their own database). */
 export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClient.SqlClient, E, R>) => {
-  const store = Layer.mergeAll(Tenants.Default, Leases.Default, OrderRepo.Default, SyncStateRepo.Default)
-  const amazon = Orders.Default.pipe(
+  const store = Layer.mergeAll(Tenants.Default, Leases.Default, OrderRepo.Default, SyncStateRepo.Default, ReportWindows.Default)
+  const amazon = Layer.merge(Orders.Default, Reports.Default).pipe(
     Layer.provideMerge(SpApiClient.Default),
     Layer.provideMerge(AccessTokens.Default),
     Layer.provideMerge(AmazonClock.Default),
     Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher),
     Layer.provide(AmazonConnections)
   )
+  // Sources and one sink below; the delta sync and the status beside; the backfill over them all.
+  const history = Layer.merge(OrdersSource.Default, ReportsSource.Default).pipe(Layer.provideMerge(Sink.Default))
   return Backfill.Default.pipe(
+    Layer.provideMerge(Layer.merge(Delta.Default, Status.Default)),
+    Layer.provideMerge(history),
     Layer.provideMerge(Layer.merge(store, amazon)),
     Layer.provideMerge(sql),
     Layer.provideMerge(HeapPolicyLive)

@@ -14,6 +14,8 @@ export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, s
   SPAPI_REQUEST_TIMEOUT_MS: "2000",
   ORDERSYNC_SECRET_KEY: "test-secret-key",
   ORDERSYNC_LEASE_TTL: "5",
+  // The engine's tests are about the Orders API path unless they say otherwise (test/history: the reports path).
+  ORDERSYNC_HISTORY_SOURCE: "orders",
   ...extra
 })
 

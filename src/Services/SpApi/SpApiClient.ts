@@ -27,6 +27,9 @@ export interface SellerAuth {
 
 export interface SpApiRequest {
   readonly operation: string
+  /** GET unless said otherwise (createReport POSTs a JSON body, cancelReport DELETEs). */
+  readonly method?: "GET" | "POST" | "DELETE"
+  readonly body?: unknown
   readonly path: string
   readonly params: ReadonlyArray<readonly [string, string]>
   /** Set when the request continues a pagination: a 400 then means the token was refused. */
@@ -76,6 +79,9 @@ export interface RequestOptions {
 const ErrorBody = Schema.Struct({
   errors: Schema.Array(Schema.Struct({ code: Schema.String, message: Schema.optional(Schema.String), details: Schema.optional(Schema.String) }))
 })
+
+/** 200, 202 (createReport): an answer to decode. */
+const ok = (status: number) => status >= 200 && status < 300
 
 const firstError = (body: unknown) =>
   Option.flatMap(Schema.decodeUnknownOption(ErrorBody)(body), (b) => Option.fromNullable(b.errors[0]))
@@ -145,7 +151,8 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         for (const [name, value] of request.params) url.searchParams.append(name, value)
         const sent = yield* Clock.currentTimeMillis
         const response = yield* http.execute(
-          HttpClientRequest.get(url).pipe(
+          HttpClientRequest.make(request.method ?? "GET")(url).pipe(
+            request.body === undefined ? (r) => r : HttpClientRequest.bodyUnsafeJson(request.body),
             HttpClientRequest.setHeaders({
               "x-amz-access-token": Redacted.value(accessToken),
               "user-agent": "ordersync/0.1 (Language=TypeScript)",
@@ -169,7 +176,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         yield* count(request.operation, response.status)
         const body = yield* Effect.try(() => JSON.parse(response.text) as unknown).pipe(
           Effect.orElse(() =>
-            response.status === 200 || response.status >= 500
+            ok(response.status) && response.text !== "" || response.status >= 500
               ? Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: `malformed JSON body (HTTP ${response.status})` }))
               : Effect.succeed(undefined)
           )
@@ -180,7 +187,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         const detail = Option.match(error, { onNone: () => "", onSome: (e) => [e.message, e.details].filter(Boolean).join(" ") })
         const code = Option.match(error, { onNone: () => "unknown", onSome: (e) => e.code })
         switch (true) {
-          case response.status === 200:
+          case ok(response.status):
             return yield* Either.match(decode(body), {
               onLeft: (reason) => Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: `unexpected body: ${reason}` })),
               onRight: Effect.succeed
@@ -267,6 +274,10 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
 
     const plan = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.plan)
 
+    /** The tenant's plan for `operation` and the tokens it has left now (the planner's view of its quota). */
+    const quota = (tenantId: string, operation: string) =>
+      Effect.flatMap(bucket(tenantId, operation), (b) => Effect.map(Effect.all([b.plan, b.tokens]), ([plan, tokens]) => ({ ...plan, tokens })))
+
     /** Waits until the tenant's bucket for `operation` has a token, without taking it (see TokenBucket.ready). */
     const ready = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.ready)
 
@@ -279,6 +290,6 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       Effect.flatMap(clock.known(seller.region), (known) =>
         known ? Effect.void : Effect.ignore(tokens.get(seller.tenantId, seller.refreshToken)))
 
-    return { request, plan, ready, syncClock } as const
+    return { request, plan, quota, ready, syncClock } as const
   })
 }) {}

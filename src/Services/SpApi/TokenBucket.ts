@@ -10,7 +10,12 @@ export interface UsagePlan {
 export const DEFAULT_PLANS: Record<string, UsagePlan> = {
   searchOrders: { rate: 0.0056, burst: 20 },
   getOrders: { rate: 0.0167, burst: 20 },
-  getOrder: { rate: 0.5, burst: 30 }
+  getOrder: { rate: 0.5, burst: 30 },
+  createReport: { rate: 0.0167, burst: 15 },
+  getReport: { rate: 2, burst: 15 },
+  getReports: { rate: 0.0222, burst: 10 },
+  getReportDocument: { rate: 0.0167, burst: 15 },
+  cancelReport: { rate: 0.0222, burst: 10 }
 }
 
 interface State {
@@ -43,6 +48,8 @@ export interface TokenBucket {
   /** Amazon told us the seller's actual rate. */
   readonly setRate: (rate: number) => Effect.Effect<void>
   readonly plan: Effect.Effect<UsagePlan>
+  /** Tokens available now (negative while requests are queued). */
+  readonly tokens: Effect.Effect<number>
 }
 
 const refill = (state: State, now: number): State => ({
@@ -84,6 +91,7 @@ export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
       answered: update((s) => (s.anchored ? s : { ...s, anchored: true })),
       setRate: (rate) =>
         rate > 0 && Number.isFinite(rate) ? update((s) => ({ ...s, plan: { ...s.plan, rate } })) : Effect.void,
-      plan: Effect.map(SynchronizedRef.get(ref), (s) => s.plan)
+      plan: Effect.map(SynchronizedRef.get(ref), (s) => s.plan),
+      tokens: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.map(SynchronizedRef.get(ref), (s) => refill(s, now).tokens))
     }
   })

@@ -9,15 +9,28 @@ export const MARKETPLACE = "amazon"
  * The conflict rule of every write into "Order": a row is replaced only by a newer version (or the same version with
  * different content), so a late or repeated page never rolls an order back and a rerun changes nothing.
  */
-export const ON_CONFLICT_NEWER_ONLY = `ON CONFLICT ("tenantId", "marketplace", "externalOrderId") DO UPDATE SET
+const ON_CONFLICT_SET = `ON CONFLICT ("tenantId", "marketplace", "externalOrderId") DO UPDATE SET
   "marketplaceId" = EXCLUDED."marketplaceId", "orderDate" = EXCLUDED."orderDate",
   "lastUpdateDate" = EXCLUDED."lastUpdateDate", "orderStatus" = EXCLUDED."orderStatus",
   "fulfillmentChannel" = EXCLUDED."fulfillmentChannel", "salesChannel" = EXCLUDED."salesChannel",
   "totalAmount" = EXCLUDED."totalAmount", "currency" = EXCLUDED."currency",
   "itemsCount" = EXCLUDED."itemsCount", "raw" = EXCLUDED."raw", "updatedAt" = EXCLUDED."updatedAt"
   WHERE "Order"."lastUpdateDate" IS NULL
-     OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"
+     OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"`
+
+export const ON_CONFLICT_NEWER_ONLY = `${ON_CONFLICT_SET}
      OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")`
+
+/**
+ * The same rule for rows from an order report, which carries less than the Orders API (no buyer, no order-item ids):
+ * a report row replaces a row of the same version only if that row came from a report too.
+ */
+export const ON_CONFLICT_NEWER_ONLY_REPORT = `${ON_CONFLICT_SET}
+     OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw"->>'source' = 'report'
+         AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")`
+
+/** Where a chunk of orders came from: the Orders API, or an order report. */
+export type OrderSource = "api" | "report"
 
 export interface UpsertResult {
   readonly inserted: number
@@ -39,8 +52,8 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    /** One statement for the whole chunk, under ON_CONFLICT_NEWER_ONLY. */
-    const upsert = (tenantId: string, chunk: ReadonlyArray<Order>): Effect.Effect<UpsertResult> => {
+    /** One statement for the whole chunk, under ON_CONFLICT_NEWER_ONLY (…_REPORT for a report's rows). */
+    const upsert = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource = "api"): Effect.Effect<UpsertResult> => {
       const orders = newestPerId(chunk)
       if (orders.length === 0) return Effect.succeed({ inserted: 0, updated: 0 })
       return sql<{ inserted: boolean }>`
@@ -63,7 +76,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
           ${orders.map((o) => o.itemsCount)}::int[],
           ${orders.map((o) => JSON.stringify(o.raw))}::text[]
         ) AS u(id, mp, od, lu, st, fc, sc, ta, cur, ic, raw)
-        ${sql.literal(ON_CONFLICT_NEWER_ONLY)}
+        ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
         RETURNING (xmax = 0) AS inserted`.pipe(
         Effect.map((rows) => {
           const inserted = rows.filter((r) => r.inserted).length

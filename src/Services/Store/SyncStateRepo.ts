@@ -27,6 +27,11 @@ export interface BackfillRun {
   readonly throttled: number
   readonly quarantined: number
   readonly activeMillis: number
+  /** The history path the planner chose (`orders` or `reports`) and why; null until it chose. */
+  readonly historySource: "orders" | "reports" | null
+  readonly historyReason: string | null
+  /** Mean processing time of this seller's reports seen so far, in seconds (kept across runs). */
+  readonly reportSecondsObserved: number | null
 }
 
 /** A checkpoint: one time window of a run. */
@@ -112,7 +117,10 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
             requests: Number(r.requests),
             throttled: Number(r.throttled),
             quarantined: Number(r.quarantined),
-            activeMillis: Number(r.activeMillis)
+            activeMillis: Number(r.activeMillis),
+            historySource: r.historySource as BackfillRun["historySource"],
+            historyReason: r.historyReason as string | null,
+            reportSecondsObserved: r.reportSecondsObserved === null ? null : Number(r.reportSecondsObserved)
           }))),
         Effect.orDie
       )
@@ -121,11 +129,13 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
     const startRun = (tenantId: string, days: number, rangeStart: Date, rangeEnd: Date): Effect.Effect<void> =>
       Effect.all([
         sql`DELETE FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}`,
+        sql`DELETE FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId}`,
         sql`INSERT INTO "OrderSyncBackfill" ("tenantId", "days", "rangeStart", "rangeEnd")
             VALUES (${tenantId}, ${days}, ${utc(rangeStart)}, ${utc(rangeEnd)})
             ON CONFLICT ("tenantId") DO UPDATE SET "days" = EXCLUDED."days", "rangeStart" = EXCLUDED."rangeStart",
               "rangeEnd" = EXCLUDED."rangeEnd", "startedAt" = now(), "finishedAt" = NULL, "ordersFetched" = 0,
-              "pages" = 0, "requests" = 0, "throttled" = 0, "quarantined" = 0, "activeMillis" = 0`,
+              "pages" = 0, "requests" = 0, "throttled" = 0, "quarantined" = 0, "activeMillis" = 0,
+              "historySource" = NULL, "historyReason" = NULL`,
         sql`INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart")
             VALUES (${tenantId}, 0, ${utc(rangeStart)}, ${utc(rangeEnd)}, ${utc(rangeStart)})`
       ], { discard: true }).pipe(Effect.orDie)
@@ -150,24 +160,33 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
               "status" = ${checkpoint.done ? "done" : "pending"}, "pages" = "pages" + 1,
               "orders" = "orders" + ${progress.orders}, "updatedAt" = now()
             WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window}`,
-        sql`UPDATE "OrderSyncBackfill" SET "pages" = "pages" + 1, "ordersFetched" = "ordersFetched" + ${progress.orders},
-              "requests" = "requests" + ${progress.requests}, "throttled" = "throttled" + ${progress.throttled},
-              "quarantined" = "quarantined" + ${progress.quarantined}, "activeMillis" = "activeMillis" + ${progress.activeMillis}
-            WHERE "tenantId" = ${tenantId}`
+        countChunk(tenantId, progress)
       ], { discard: true }).pipe(Effect.orDie)
+
+    /** Adds a stored chunk (a page, or a part of a report document) to the run's counters. */
+    const countChunk = (tenantId: string, progress: PageProgress): Effect.Effect<void> =>
+      sql`UPDATE "OrderSyncBackfill" SET "pages" = "pages" + 1, "ordersFetched" = "ordersFetched" + ${progress.orders},
+            "requests" = "requests" + ${progress.requests}, "throttled" = "throttled" + ${progress.throttled},
+            "quarantined" = "quarantined" + ${progress.quarantined}, "activeMillis" = "activeMillis" + ${progress.activeMillis}
+          WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
 
     /**
      * Closes a full window at `at` and opens the next one from there, carrying the same pagination on: windows
-     * follow the volume of orders without costing a request.
+     * follow the volume of orders without costing a request. Answers the new window's index.
      */
-    const split = (tenantId: string, window: Window, at: Date): Effect.Effect<void> =>
-      Effect.all([
-        sql`UPDATE "OrderSyncWindow" SET "status" = 'done', "endAt" = ${utc(at)}, "pageToken" = NULL, "updatedAt" = now()
-            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window.windowIndex}`,
-        sql`INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart", "pageToken", "resumeAfter")
-            VALUES (${tenantId}, ${window.windowIndex + 1}, ${utc(at)}, ${utc(window.endAt)}, ${utc(window.queryStart)},
-              ${window.pageToken}, ${utc(at)})`
-      ], { discard: true }).pipe(Effect.orDie)
+    const split = (tenantId: string, window: Window, at: Date): Effect.Effect<number> =>
+      sql`UPDATE "OrderSyncWindow" SET "status" = 'done', "endAt" = ${utc(at)}, "pageToken" = NULL, "updatedAt" = now()
+          WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window.windowIndex}`.pipe(
+        // The next index after every window of the run (the reports path appends windows of its own).
+        Effect.zipRight(sql<{ windowIndex: number }>`
+          INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart", "pageToken", "resumeAfter")
+          SELECT ${tenantId}, max("windowIndex") + 1, ${utc(at)}, ${utc(window.endAt)}, ${utc(window.queryStart)},
+            ${window.pageToken}, ${utc(at)}
+          FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}
+          RETURNING "windowIndex"`),
+        Effect.map((rows) => rows[0]!.windowIndex),
+        Effect.orDie
+      )
 
     /**
      * The window's page token was refused: restart its listing from its last committed order. With `endBefore`
@@ -188,11 +207,48 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
       )
     }
 
+    /** Asks a running backfill to stop at its next chunk: its state says `paused`, which the sink checks. */
+    const pause = (tenantId: string): Effect.Effect<void> =>
+      sql`UPDATE "MarketplaceSyncState" SET "initialBackfillStatus" = 'paused', "updatedAt" = now() AT TIME ZONE 'UTC'
+          WHERE "tenantId" = ${tenantId} AND "initialBackfillStatus" IN ('in_progress', 'failed')`.pipe(Effect.asVoid, Effect.orDie)
+
+    /** A paused backfill may run again. */
+    const resume = (tenantId: string): Effect.Effect<void> =>
+      sql`UPDATE "MarketplaceSyncState" SET "initialBackfillStatus" = 'in_progress', "updatedAt" = now() AT TIME ZONE 'UTC'
+          WHERE "tenantId" = ${tenantId} AND "initialBackfillStatus" = 'paused'`.pipe(Effect.asVoid, Effect.orDie)
+
+    /** The planner's choice, said once per run. */
+    const chooseSource = (tenantId: string, source: "orders" | "reports", reason: string): Effect.Effect<void> =>
+      sql`UPDATE "OrderSyncBackfill" SET "historySource" = ${source}, "historyReason" = ${reason} WHERE "tenantId" = ${tenantId}`.pipe(
+        Effect.asVoid,
+        Effect.orDie
+      )
+
+    /** A report of this seller took `seconds` to process: folded into the seller's mean (the planner's estimate). */
+    const observeReportSeconds = (tenantId: string, seconds: number): Effect.Effect<void> =>
+      sql`UPDATE "OrderSyncBackfill" SET "reportSecondsObserved" =
+            CASE WHEN "reportSecondsObserved" IS NULL THEN ${seconds} ELSE 0.7 * "reportSecondsObserved" + 0.3 * ${seconds} END
+          WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
+
+    /** Closes a window at `at` (the last order of its first page) without opening another: the reports go on from there. */
+    const closeWindow = (tenantId: string, windowIndex: number, at: Date): Effect.Effect<void> =>
+      sql`UPDATE "OrderSyncWindow" SET "status" = 'done', "endAt" = ${utc(at)}, "pageToken" = NULL, "updatedAt" = now()
+          WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${windowIndex}`.pipe(Effect.asVoid, Effect.orDie)
+
+    /** Appends an Orders API window over [startAt, endAt] (the reports' tail, or a report that failed for good). */
+    const addWindow = (tenantId: string, startAt: Date, endAt: Date): Effect.Effect<void> =>
+      sql`INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart")
+          SELECT ${tenantId}, COALESCE(max("windowIndex") + 1, 0), ${utc(startAt)}, ${utc(endAt)}, ${utc(startAt)}
+          FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
+
     /** Counts requests that brought no page (throttled ones) into the run. */
     const countRequests = (tenantId: string, counts: { readonly requests: number; readonly throttled: number }) =>
       sql`UPDATE "OrderSyncBackfill" SET "throttled" = "throttled" + ${counts.throttled}, "requests" = "requests" + ${counts.requests}
           WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
 
-    return { state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, countRequests } as const
+    return {
+      state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, countRequests,
+      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, pause, resume
+    } as const
   })
 }) {}

@@ -83,6 +83,7 @@ export class Tenants extends Effect.Service<Tenants>()("ordersync/Tenants", {
         const rows = yield* sql`DELETE FROM "OrderSyncTenant" WHERE "tenantId" = ${tenantId} RETURNING "tenantId"`
         if (rows.length === 0) return yield* Effect.fail(new TenantNotFound({ tenantId }))
         yield* sql`DELETE FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}`
+        yield* sql`DELETE FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId}`
         yield* sql`DELETE FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`
         yield* sql`DELETE FROM "OrderSyncLease" WHERE "tenantId" = ${tenantId}`
         yield* sql`DELETE FROM "OrderSyncApiToken" WHERE "tenantId" = ${tenantId}`

@@ -1,0 +1,64 @@
+import { Duration } from "effect"
+import { REPORT_MAX_DAYS } from "./ReportsSource.js"
+
+/** What the planner knows when it chooses: the range, the first page, the seller's quota and its reports' speed. */
+export interface PlanInput {
+  readonly rangeStart: Date
+  readonly rangeEnd: Date
+  /** The first page of the range through the Orders API: its orders, the newest one's creation, and whether more follow. */
+  readonly sample: { readonly orders: number; readonly lastCreated: Date | null; readonly complete: boolean }
+  /** The seller's searchOrders/getOrders plan (from x-amzn-RateLimit-Limit once Amazon said it) and the burst left. */
+  readonly quota: { readonly rate: number; readonly burst: number; readonly tokens: number }
+  /** Seconds one report takes to process: this seller's mean so far, else the configured guess. */
+  readonly reportSeconds: number
+  readonly reportSecondsSeen: boolean
+  /** Orders changed this recently are not in a report yet; that tail comes from the Orders API. */
+  readonly reportLag: Duration.Duration
+}
+
+export interface Plan {
+  readonly source: "orders" | "reports"
+  readonly reason: string
+  readonly estimatedOrders: number
+  readonly ordersSeconds: number
+  readonly reportsSeconds: number
+}
+
+const PAGE = 100
+const DAY = 86_400_000
+/** Orders stored per second from a report document (B6 measures about 10k; the planner stays on the safe side). */
+const STORE_RATE = 5_000
+
+const duration = (seconds: number) =>
+  seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5_400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`
+
+/**
+ * Chooses the history path with the smaller expected time to complete. The Orders API costs a request per 100
+ * orders at the seller's rate once its burst is spent; reports cost their processing (one after another per seller)
+ * plus storing, whatever the volume. The volume is estimated from the first page: 100 orders spread over how much
+ * of the range.
+ */
+export const choose = (input: PlanInput): Plan => {
+  const span = Math.max(1, input.rangeEnd.getTime() - input.rangeStart.getTime())
+  if (input.sample.complete) {
+    return {
+      source: "orders",
+      reason: `the whole range fit in the first page (${input.sample.orders} orders): no report needed`,
+      estimatedOrders: input.sample.orders,
+      ordersSeconds: 0,
+      reportsSeconds: 0
+    }
+  }
+  const sampled = input.sample.lastCreated === null ? 1 : Math.max(1, input.sample.lastCreated.getTime() - input.rangeStart.getTime())
+  const estimatedOrders = Math.max(input.sample.orders + 1, Math.round((input.sample.orders * span) / sampled))
+  const pagesLeft = Math.max(0, Math.ceil(estimatedOrders / PAGE) - 1)
+  const ordersSeconds = Math.max(0, pagesLeft - Math.max(0, Math.floor(input.quota.tokens))) / input.quota.rate
+  const reportSpan = Math.max(0, span - Duration.toMillis(input.reportLag) - sampled)
+  const reports = Math.max(1, Math.ceil(reportSpan / (REPORT_MAX_DAYS * DAY)))
+  const reportsSeconds = reports * input.reportSeconds + estimatedOrders / STORE_RATE
+  const source = reportsSeconds < ordersSeconds ? "reports" : "orders"
+  const reason = `about ${estimatedOrders} orders in the range (from the first page): the Orders API would take about ` +
+    `${duration(ordersSeconds)} (${pagesLeft} more requests at ${input.quota.rate}/s, ${Math.max(0, Math.floor(input.quota.tokens))} of the burst left), ` +
+    `${reports} reports about ${duration(reportsSeconds)} (${Math.round(input.reportSeconds)} s each, ${input.reportSecondsSeen ? "as this seller's took" : "a first guess"})`
+  return { source, reason, estimatedOrders, ordersSeconds, reportsSeconds }
+}

@@ -1,0 +1,209 @@
+import { Clock, Duration, Effect, Option, Ref, Stream } from "effect"
+import { ReportsConfig } from "./BackfillConfig.js"
+import { documentOrders } from "./ReportDocument.js"
+import { Sink } from "./Sink.js"
+import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
+import type { SellerAuth, SpApiResponse } from "../SpApi/SpApiClient.js"
+import type { Lease } from "../Store/Leases.js"
+import { type ReportWindow, ReportWindows } from "../Store/ReportWindows.js"
+import { SyncStateRepo } from "../Store/SyncStateRepo.js"
+
+/** Amazon serves an order report for at most 30 days ("Date range exceeded"). */
+export const REPORT_MAX_DAYS = 30
+const DAY = 86_400_000
+
+/** Splits [start, end] into consecutive windows of at most 30 days, oldest first. */
+export const reportRanges = (start: Date, end: Date): ReadonlyArray<{ readonly startAt: Date; readonly endAt: Date }> => {
+  const ranges: Array<{ startAt: Date; endAt: Date }> = []
+  for (let from = start.getTime(); from < end.getTime(); from += REPORT_MAX_DAYS * DAY) {
+    ranges.push({ startAt: new Date(from), endAt: new Date(Math.min(end.getTime(), from + REPORT_MAX_DAYS * DAY)) })
+  }
+  return ranges
+}
+
+/** Fresh document URLs tried for one window before the run fails (each resumes at the last committed row). */
+const DOWNLOAD_ATTEMPTS = 5
+
+const TERMINAL = new Set(["DONE", "CANCELLED", "FATAL"])
+
+interface Outcome {
+  readonly status: "DONE" | "CANCELLED" | "FATAL"
+  readonly documentId: string | null
+  readonly processingSeconds: number | null
+}
+
+const secondsBetween = (from: string | undefined, to: string | undefined) =>
+  from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
+
+/**
+ * Amazon's order reports as a history source. Each window of at most 30 days is one report: created once (a restart
+ * or a takeover resumes polling the stored report id, or fetches a fresh document URL), polled on a backing-off
+ * schedule, then its document streamed into the sink chunk by chunk, the rows stored being the checkpoint.
+ * FATAL: asked again a bounded number of times, then the window goes to the Orders API. CANCELLED: no data.
+ * Stuck past the deadline: cancelled, then as FATAL.
+ */
+export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/ReportsSource", {
+  effect: Effect.gen(function*() {
+    const reports = yield* Reports
+    const windows = yield* ReportWindows
+    const repo = yield* SyncStateRepo
+    const sink = yield* Sink
+    const config = yield* ReportsConfig
+
+    /** Requests that brought no orders still count in the run (the status shows requests per 100 orders). */
+    const counted = <A>(lease: Lease, response: SpApiResponse<A>) =>
+      Effect.as(
+        sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: response.attempts, throttled: response.throttled })),
+        response.body
+      )
+
+    const request = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, window: ReportWindow) =>
+      Effect.gen(function*() {
+        const { reportId } = yield* Effect.flatMap(
+          reports.createReport(seller, { startAt: window.startAt, endAt: window.endAt, marketplaceIds }),
+          (response) => counted(lease, response)
+        )
+        const at = new Date(yield* Clock.currentTimeMillis)
+        yield* sink.fenced(lease, windows.requested(lease.tenantId, window.windowIndex, reportId, at))
+        yield* Effect.logInfo(`report ${reportId} requested for window ${window.windowIndex} (${window.startAt.toISOString()} – ${window.endAt.toISOString()})`)
+        return { ...window, status: "requested" as const, reportId, reportStatus: "IN_QUEUE", reportDocumentId: null, attempts: window.attempts + 1, requestedAt: at, rowsDone: 0 }
+      })
+
+    /** Polls until the report ends, or its deadline passes (then it is cancelled and counts as FATAL). */
+    const poll = (lease: Lease, seller: SellerAuth, window: ReportWindow) =>
+      Effect.gen(function*() {
+        const reportId = window.reportId!
+        let delay = Duration.toMillis(config.poll)
+        let last = window.reportStatus
+        while (true) {
+          const report: Report = yield* Effect.flatMap(reports.getReport(seller, reportId), (response) => counted(lease, response))
+          const processingSeconds = secondsBetween(report.processingStartTime, report.processingEndTime)
+          if (report.processingStatus !== last) {
+            last = report.processingStatus
+            yield* sink.fenced(lease, windows.seen(lease.tenantId, window.windowIndex, {
+              status: report.processingStatus,
+              documentId: report.reportDocumentId ?? null,
+              processingSeconds
+            }))
+          }
+          if (TERMINAL.has(report.processingStatus)) {
+            return { status: report.processingStatus, documentId: report.reportDocumentId ?? null, processingSeconds } as Outcome
+          }
+          const now = yield* Clock.currentTimeMillis
+          if (window.requestedAt !== null && now - window.requestedAt.getTime() > Duration.toMillis(config.deadline)) {
+            yield* Effect.logWarning(`report ${reportId} is still ${report.processingStatus} past its deadline: cancelling it`)
+            yield* Effect.ignore(reports.cancelReport(seller, reportId))
+            return { status: "FATAL", documentId: null, processingSeconds: null } as Outcome
+          }
+          yield* Effect.sleep(Duration.millis(delay))
+          delay = Math.min(delay * 1.5, 8 * Duration.toMillis(config.poll))
+        }
+      })
+
+    /** Streams the document into the sink, from the rows already stored; an expired URL or a cut download resumes. */
+    const store = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string) =>
+      Effect.gen(function*() {
+        const rowsDone = yield* Ref.make(window.rowsDone)
+        const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
+        for (let attempt = 1; ; attempt++) {
+          const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
+          const result = yield* reports.download(document.url).pipe(
+            Effect.flatMap((download) =>
+              Effect.flatMap(Ref.get(rowsDone), (skipRows) =>
+                documentOrders(download.body, {
+                  contentType: download.contentType,
+                  compressed: document.compressionAlgorithm === "GZIP",
+                  reportType: ORDERS_REPORT,
+                  skipRows,
+                  chunkOrders: config.chunkOrders
+                }).pipe(
+                  Stream.runForEach((chunk) =>
+                    Effect.gen(function*() {
+                      const at = yield* Clock.currentTimeMillis
+                      const activeMillis = at - (yield* Ref.getAndSet(lastCommit, at))
+                      yield* sink.commit(lease, chunk.orders, { source: "report", backfill: true }, (stored) =>
+                        Effect.zipRight(
+                          windows.advance(lease.tenantId, window.windowIndex, chunk.rowsThrough, stored.orders.length),
+                          repo.countChunk(lease.tenantId, {
+                            orders: stored.orders.length,
+                            requests: 0,
+                            throttled: 0,
+                            quarantined: stored.quarantined,
+                            activeMillis
+                          })
+                        ))
+                      yield* Ref.set(rowsDone, chunk.rowsThrough)
+                    }))
+                ))),
+            Effect.catchTag("ReportDateRangeExceeded", (error) =>
+              Effect.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)),
+            Effect.either
+          )
+          if (result._tag === "Right") return
+          if (!(result.left instanceof DownloadFailed) || attempt >= DOWNLOAD_ATTEMPTS) return yield* result.left
+          yield* Effect.logWarning(`${result.left.message}; fetching a fresh document URL, resuming after row ${yield* Ref.get(rowsDone)}`)
+        }
+      })
+
+    /** One window, from wherever its checkpoint stands to stored, empty, or handed to the Orders API. */
+    const runWindow = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, start: ReportWindow) =>
+      Effect.gen(function*() {
+        let window = start
+        while (true) {
+          if (window.status === "pending") window = yield* request(lease, seller, marketplaceIds, window)
+          const outcome = yield* poll(lease, seller, window)
+          if (outcome.processingSeconds !== null) {
+            yield* sink.fenced(lease, repo.observeReportSeconds(lease.tenantId, outcome.processingSeconds))
+          }
+          if (outcome.status === "DONE" && outcome.documentId !== null) {
+            yield* store(lease, seller, window, outcome.documentId)
+            yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
+            return
+          }
+          if (outcome.status === "CANCELLED") {
+            // Amazon cancels a report that has no data: the window is empty.
+            yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
+            return
+          }
+          if (window.attempts < config.attempts) {
+            yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
+            window = { ...window, status: "pending" }
+            continue
+          }
+          yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
+          yield* sink.fenced(lease, Effect.zipRight(
+            repo.addWindow(lease.tenantId, window.startAt, window.endAt),
+            windows.finish(lease.tenantId, window.windowIndex, "fallback")
+          ))
+          return
+        }
+      }).pipe(Effect.annotateLogs("reportWindow", start.windowIndex))
+
+    /**
+     * Every report window of the run. All missing reports are requested first (a year is 13, within createReport's
+     * burst of 15), so Amazon processes the next while this one is stored.
+     */
+    const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        const open = (yield* windows.list(lease.tenantId)).filter((w) => w.status === "pending" || w.status === "requested")
+        const requested: Array<ReportWindow> = []
+        for (const window of open) {
+          requested.push(window.status === "pending" ? yield* request(lease, seller, marketplaceIds, window) : window)
+        }
+        for (const window of requested) yield* runWindow(lease, seller, marketplaceIds, window)
+      })
+
+    /** Plans the report windows of [start, end] (replacing any). */
+    const plan = (tenantId: string, start: Date, end: Date) => windows.plan(tenantId, reportRanges(start, end))
+
+    /** The earliest a report of this run could describe: changes after it are for the delta sync to list. */
+    const snapshotFloor = (tenantId: string) =>
+      Effect.map(windows.list(tenantId), (list) =>
+        Option.fromNullable(
+          list.reduce<number | null>((min, w) =>
+            w.status === "done" && w.requestedAt !== null && (min === null || w.requestedAt.getTime() < min) ? w.requestedAt.getTime() : min, null)
+        ).pipe(Option.map((requested) => new Date(requested - Duration.toMillis(config.lag)))))
+
+    return { run, plan, snapshotFloor, lag: config.lag } as const
+  })
+}) {}
