@@ -83,8 +83,12 @@ const orderStatusOf = (status: FulfillmentStatus, fulfilledByAmazon: boolean, si
   }
 }
 
-const itemStatusOf = (status: FulfillmentStatus): ReportItem["itemStatus"] =>
-  status === "SHIPPED" ? "Shipped" : status === "CANCELLED" ? "Cancelled" : "Unshipped"
+/**
+ * Per row. A partially shipped order ("Shipping", like an unshipped one) shows its first item shipped: the only
+ * way a report tells the two apart (Amazon documents no mapping; this is the simulator's reading).
+ */
+const itemStatusOf = (status: FulfillmentStatus, index: number): ReportItem["itemStatus"] =>
+  status === "SHIPPED" || (status === "PARTIALLY_SHIPPED" && index === 0) ? "Shipped" : status === "CANCELLED" ? "Cancelled" : "Unshipped"
 
 const addresses: Record<string, ReadonlyArray<readonly [string, string, string]>> = {
   US: [["SEATTLE", "WA", "98101"], ["AUSTIN", "TX", "73301"], ["NEW YORK", "NY", "10001"]],
@@ -108,11 +112,11 @@ const describe = (book: OrderBook, i: number, asOf: number): ReportOrder => {
   // Amazon leaves price and currency empty on seller-fulfilled Pending orders only.
   const priced = !(status === "PENDING" && !fulfilledByAmazon)
   const ordered = orderItems(book.catalog, seed, marketplaceId)
-  const items = ordered.map((item): ReportItem => ({
+  const items = ordered.map((item, index): ReportItem => ({
     sku: item.product.sellerSku,
     asin: item.product.asin,
     productName: item.product.title,
-    itemStatus: itemStatusOf(status),
+    itemStatus: itemStatusOf(status, index),
     quantity: item.quantity,
     itemPrice: priced ? formatMinor(item.unitPriceMinor * item.quantity, currency) : null
   }))
