@@ -27,7 +27,20 @@ export interface ChildResult {
   readonly failed: number
   /** CPU seconds this process spent during the backfills (user + system). */
   readonly cpuSeconds: number
-  readonly tenants: ReadonlyArray<{ readonly tenantId: string; readonly orders: number; readonly rangeStart: string; readonly rangeEnd: string; readonly requests: number; readonly throttled: number }>
+  readonly tenants: ReadonlyArray<{
+    readonly tenantId: string
+    readonly orders: number
+    readonly rangeStart: string
+    readonly rangeEnd: string
+    readonly requests: number
+    readonly throttled: number
+    /** The run's activeMillis in seconds (see SyncStateRepo), and the history path the planner took, and why. */
+    readonly activeSeconds: number
+    readonly historySource: string | null
+    readonly historyReason: string | null
+    /** The run's own wall time (its backfill only, in this process). */
+    readonly seconds: number
+  }>
   readonly peakHeapTotalMb: number
   readonly peakHeapUsedMb: number
   /** [seconds, RSS MB, heap used MB] every `timelineSeconds` (default 5): when the peak happens. */
@@ -97,8 +110,12 @@ const program = Effect.gen(function*() {
     }
   })
   const watcher = yield* Effect.fork(Effect.repeat(watch, Schedule.spaced(Duration.millis(100))))
+  const seconds: Record<string, number> = {}
   const results = yield* Effect.forEach(input.tenants, (tenantId) =>
-    Effect.either(backfill.runInitialBackfill(tenantId, 365)), { concurrency: input.concurrency })
+    Effect.either(backfill.runInitialBackfill(tenantId, 365)).pipe(
+      Effect.timed,
+      Effect.map(([duration, result]) => ((seconds[tenantId] = Duration.toMillis(duration) / 1000), result))
+    ), { concurrency: input.concurrency })
   const wallSeconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuAtStart)
   clearInterval(timelineTimer)
@@ -127,7 +144,11 @@ const program = Effect.gen(function*() {
           rangeStart: run.value.rangeStart.toISOString(),
           rangeEnd: run.value.rangeEnd.toISOString(),
           requests: run.value.requests,
-          throttled: run.value.throttled
+          throttled: run.value.throttled,
+          activeSeconds: run.value.activeMillis / 1000,
+          historySource: run.value.historySource,
+          historyReason: run.value.historyReason,
+          seconds: seconds[tenantId] ?? NaN
         }]
         : []),
     milestones

@@ -1,10 +1,12 @@
 /**
  * `npm run bench [-- --quick] [-- --only B1,B3]`: prints a table and writes bench/results/latest.json.
  * DATABASE_URL if set (each scenario gets a database of its own there), else an embedded PostgreSQL in a temp dir.
+ * With --only, the scenarios run replace theirs in the results file and the others are kept (`rerun` says which).
  */
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { describeSeconds, history, sizeLabel } from "./History.js"
 import { memory } from "./Memory.js"
 import { pacing } from "./Pacing.js"
 import { projection } from "./Projection.js"
@@ -27,6 +29,28 @@ const table = (rows: ReadonlyArray<Row>) => {
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)))
   const line = (r: Row) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n")
+}
+
+/**
+ * A subset run (--only) replaces its scenarios in the results file and keeps the others; `rerun` lists every subset
+ * run merged since the file's full run, so each scenario says where it came from.
+ */
+const merged = async (file: string, output: { scenarios: Array<Record<string, unknown>> } & Record<string, unknown>, argv: ReadonlyArray<string>) => {
+  const previous = await fs.readFile(file, "utf8").then((text) => JSON.parse(text) as Record<string, unknown>, () => undefined)
+  if (previous === undefined) return output
+  const ran = new Set(output.scenarios.map((s) => s.scenario))
+  const kept = (previous.scenarios as Array<Record<string, unknown>>).filter((s) => !ran.has(s.scenario))
+  const earlier = previous.rerun === undefined ? [] : Array.isArray(previous.rerun) ? previous.rerun : [previous.rerun]
+  return {
+    ...previous,
+    failed: [...new Set([...(previous.failed as Array<string>).filter((id) => !ran.has(id)), ...(output.failed as Array<string>)])],
+    scenarios: [...kept, ...output.scenarios],
+    rerun: [
+      ...earlier.map((r: Record<string, unknown>) => ({ ...r, scenarios: (r.scenarios as Array<string>).filter((id) => !ran.has(id)) }))
+        .filter((r: Record<string, unknown>) => (r.scenarios as Array<string>).length > 0),
+      { scenarios: [...ran], date: output.date, mode: output.mode, command: `npm run bench -- ${argv.join(" ")}`, totalSeconds: output.totalSeconds, machine: output.machine, database: output.database }
+    ]
+  }
 }
 
 const main = async () => {
@@ -101,6 +125,40 @@ const main = async () => {
           : ["B4", `with V8's heap sizing: peak RSS at ${b4.v8Defaults.milestones.map((m) => `${m.orders / 1000}k`).join(" | ")}, orders/s`, `${b4.v8Defaults.milestones.map((m) => String(m.peakRssMb)).join(" | ")}, ${b4.v8Defaults.ordersPerSecond}`, ""]
       )
     })
+    if (wanted("B6")) await guard("B6", async () => {
+      log("B6 history time …")
+      const b6 = await history(db, quick, wanted("B1") ? basis.efficiency : undefined)
+      results.push(b6)
+      const mark = (ok: boolean | null) => (ok === null ? "" : ok ? " ✅" : " ❌")
+      for (const size of b6.sizes) {
+        for (const p of size.paths) {
+          const requests = Object.entries(p.requests).map(([operation, n]) => `${operation} ${n}`).join(", ")
+          rows.push([
+            "B6",
+            `${sizeLabel(size.orders)} ${p.path}${p.path === "auto" ? ` (→ ${p.chose})` : ""}${p.measured === "run" ? "" : ` [${p.measured}]`}: Amazon + local = total`,
+            `${describeSeconds(p.amazonSeconds)} + ${p.localSeconds} s = ${describeSeconds(p.totalSeconds)}; ${p.ordersPerLocalSecond} orders/s local; ` +
+              `RSS ${p.peakRssMb ?? "–"} MB; exact ${p.exact ?? "–"}; ${requests}`,
+            p.path === "auto" ? `≤ 1.1× faster: ${size.autoOverFaster}×${mark(size.autoOverFaster <= 1.1)}` : ""
+          ])
+        }
+      }
+      const million = b6.sizes.find((s) => s.orders === 1_000_000)
+      if (million) {
+        const auto = million.paths.find((p) => p.path === "auto")!
+        const reports = million.paths.find((p) => p.path === "reports")!
+        rows.push(
+          ["B6", "1M orders: auto total", describeSeconds(auto.totalSeconds), `< 2 h${mark(b6.met.millionUnder2h)}`],
+          ["B6", "1M orders: peak RSS through reports (MB)", String(reports.peakRssMb), `<= 300${mark(b6.met.millionPeakRssUnder300Mb)}`]
+        )
+      }
+      if (b6.copyBaseline) {
+        const c = b6.copyBaseline
+        rows.push(["B6", `${sizeLabel(c.orders)} report chunks ÷ COPY+merge (orders/s; by active time)`, `${c.ratio} (${c.engineOrdersPerSecond} ÷ ${c.copyOrdersPerSecond}; ${c.activeRatio})`, `>= 0.9${mark(b6.met.copyRatioAtLeast09)}`])
+      }
+      for (const c of b6.chunkExperiments) {
+        rows.push(["B6", `  ORDERSYNC_REPORT_CHUNK_ORDERS=${c.chunkOrders}: ÷ COPY (by active time)`, `${c.ratio} (${c.engineOrdersPerSecond} ÷ ${c.copyOrdersPerSecond}; ${c.activeRatio})`, ""])
+      }
+    })
     if (wanted("B5") || wanted("B1")) {
       const b5 = projection(basis.efficiency, basis.requestsPer100Orders)
       results.push(b5)
@@ -118,8 +176,9 @@ const main = async () => {
     failed: failures,
     scenarios: results
   }
-  await fs.mkdir(path.join(repoRoot, "bench/results"), { recursive: true })
-  await fs.writeFile(path.join(repoRoot, "bench/results/latest.json"), JSON.stringify(output, null, 2) + "\n")
+  const file = path.join(repoRoot, "bench/results/latest.json")
+  await fs.mkdir(path.dirname(file), { recursive: true })
+  await fs.writeFile(file, JSON.stringify(only === undefined ? output : await merged(file, output, args), null, 2) + "\n")
   process.stdout.write(table(rows) + "\n")
   if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join(", ")}\n`)
   process.stdout.write(`\n${output.mode} run, ${output.totalSeconds} s, ${output.machine.cpus} cores, ${output.machine.memoryGb} GB; written to bench/results/latest.json\n`)
