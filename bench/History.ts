@@ -15,6 +15,7 @@ const POLL_FIRST = 15
 const POLL_MAX = 8 * POLL_FIRST
 /** Orders API sizes that take weeks of Amazon time at the default plans are projected, not run. */
 const ORDERS_RUN_UP_TO = 20_000
+const CHUNK_EXPERIMENTS_AT = 200_000
 
 type HistoryPath = "orders" | "reports" | "auto"
 
@@ -62,34 +63,42 @@ const quotaSeconds = (spent: Record<string, number>, efficiency: number) =>
   }, 0)
 
 /**
- * The reports' Amazon time, from the simulator's timestamps (real ms × timeFactor): all reports are requested at
- * once; the engine polls them in window order on ReportsSource's schedule, so it sees each one DONE at its first
- * poll after processingEndTime. `ready` is the last processingEndTime; `seen` adds the poll schedule. Local work
- * (storing each document before polling the next) is left out here: it is counted in real seconds.
+ * The reports' Amazon time. The simulator's durations (its IN_QUEUE wait and each report's processing, from its
+ * timestamps × timeFactor) are put on one seller's queue as the engine fills it: every report requested at once,
+ * processed one after another. The engine polls them in window order on ReportsSource's schedule and sees each one
+ * DONE at its first poll after it ends. Storing each document before polling the next is local work, counted in
+ * real seconds. The simulator's own timestamps are not used as they stand: creating a report costs the simulator real
+ * milliseconds (it counts the report's rows), which ×3600 would spread the 13 requests over Amazon hours.
  */
 const reportTimeline = (sim: SimulatorHandle, sellerId: string) => {
   const reports = (sim.reports.list(sellerId) as ReadonlyArray<{ createdTime: string; processingStartTime?: string; processingEndTime?: string; processingStatus: string; rows: number }>)
     .slice().sort((a, b) => Date.parse(a.createdTime) - Date.parse(b.createdTime))
   if (reports.length === 0) return null
-  const t0 = Date.parse(reports[0]!.createdTime)
-  const since = (iso: string | undefined) => amazonSeconds((iso === undefined ? t0 : Date.parse(iso)) - t0)
-  let seen = since(reports.at(-1)!.createdTime)
-  for (const report of reports) {
-    const end = since(report.processingEndTime)
+  const between = (from: string | undefined, to: string | undefined) =>
+    from === undefined || to === undefined ? 0 : amazonSeconds(Date.parse(to) - Date.parse(from))
+  const queue = between(reports[0]!.createdTime, reports[0]!.processingStartTime)
+  const processing = reports.map((r) => between(r.processingStartTime, r.processingEndTime))
+  let end = queue
+  let seen = 0
+  for (const seconds of processing) {
+    end += seconds
     let delay = POLL_FIRST
     while (seen < end) {
       seen += delay
       delay = Math.min(delay * 1.5, POLL_MAX)
     }
   }
-  const processing = reports.map((r) => since(r.processingEndTime) - since(r.processingStartTime))
+  const t0 = Date.parse(reports[0]!.createdTime)
   return {
     reports: reports.length,
     statuses: [...new Set(reports.map((r) => r.processingStatus))],
     rows: reports.reduce((sum, r) => sum + r.rows, 0),
-    readySeconds: round(Math.max(...reports.map((r) => since(r.processingEndTime))), 0),
+    queueSeconds: round(queue, 0),
+    processingSeconds: { sum: round(processing.reduce((a, b) => a + b, 0), 0), min: round(Math.min(...processing), 0), max: round(Math.max(...processing), 0) },
+    readySeconds: round(end, 0),
     seenSeconds: round(seen, 0),
-    processingSecondsEach: { min: round(Math.min(...processing), 0), max: round(Math.max(...processing), 0) }
+    // As timestamped in this run (the last processingEndTime after the first createdTime, × timeFactor): see above.
+    timestampedReadySeconds: round(Math.max(...reports.map((r) => amazonSeconds(Date.parse(r.processingEndTime ?? r.createdTime) - t0))), 0)
   }
 }
 
@@ -185,10 +194,12 @@ interface RunOptions {
   readonly unlimited?: boolean
   readonly chunkOrders?: number
   readonly copy?: boolean
+  /** More engine settings (experiments). */
+  readonly env?: Record<string, string>
 }
 
 /** One backfill of `inRange` orders through `historyPath`, the engine in a child process, against a fresh simulator. */
-const runOnce = async (db: BenchDatabase, inRange: number, historyPath: HistoryPath, efficiency: number, options: RunOptions = {}) => {
+export const runOnce = async (db: BenchDatabase, inRange: number, historyPath: HistoryPath, efficiency: number, options: RunOptions = {}) => {
   const sellerId = `b6-${label(inRange)}`
   const sim = await startSimulator({
     timeFactor: FACTOR,
@@ -204,7 +215,8 @@ const runOnce = async (db: BenchDatabase, inRange: number, historyPath: HistoryP
       {
         ...simulatorEnv(sim, {
           ORDERSYNC_HISTORY_SOURCE: historyPath,
-          ...(options.chunkOrders !== undefined ? { ORDERSYNC_REPORT_CHUNK_ORDERS: String(options.chunkOrders) } : {})
+          ...(options.chunkOrders !== undefined ? { ORDERSYNC_REPORT_CHUNK_ORDERS: String(options.chunkOrders) } : {}),
+          ...options.env
         }),
         DATABASE_URL: url
       }
@@ -298,8 +310,12 @@ const figures = (historyPath: HistoryPath, measured: PathFigures["measured"], ru
  * orders, the engine in a child process against the simulator at ×3600 with its report processing model.
  */
 export const history = async (db: BenchDatabase, quick: boolean, b1Efficiency?: number) => {
-  const sizes = quick ? [2_000, 20_000] : [2_000, 20_000, 200_000, 1_000_000]
-  const chunkExperiments = (process.env.BENCH_B6_CHUNKS ?? "").split(",").filter((s) => s.trim() !== "").map(Number)
+  // BENCH_B6_SIZES (comma-separated orders in the year) is for experiments.
+  const sizes = process.env.BENCH_B6_SIZES
+    ? process.env.BENCH_B6_SIZES.split(",").map(Number)
+    : quick ? [2_000, 20_000] : [2_000, 20_000, 200_000, 1_000_000]
+  // Report chunk sizes tried beside the default (ORDERSYNC_REPORT_CHUNK_ORDERS), at CHUNK_EXPERIMENTS_AT orders.
+  const chunkExperiments = (process.env.BENCH_B6_CHUNKS ?? (quick ? "" : "2000,5000")).split(",").filter((s) => s.trim() !== "").map(Number)
   const basis = await efficiencyBasis(b1Efficiency)
   const bySize: Array<{ orders: number; paths: Array<PathFigures>; autoOverFaster: number; faster: HistoryPath }> = []
   let requestsPer100 = NaN
@@ -311,16 +327,19 @@ export const history = async (db: BenchDatabase, quick: boolean, b1Efficiency?: 
     const paths: Array<PathFigures> = []
     // The Orders API's local work: the same year at an unlimited plan, where the wall is all local work.
     const unlimited = inRange <= 200_000 ? await runOnce(db, inRange, "orders", basis.efficiency, { unlimited: true }) : undefined
-    if (unlimited) localRate = { ordersPerSecond: unlimited.orders / unlimited.realSeconds, at: inRange }
+    if (unlimited) {
+      localRate = { ordersPerSecond: unlimited.orders / unlimited.realSeconds, at: inRange }
+      requestsPer100 = ((unlimited.requests.searchOrders ?? 0) * 100) / unlimited.orders
+    }
     if (inRange <= ORDERS_RUN_UP_TO) {
       const run = await runOnce(db, inRange, "orders", basis.efficiency)
-      requestsPer100 = ((run.requests.searchOrders ?? 0) * 100) / run.orders
       paths.push(figures("orders", "run", run, { seconds: unlimited!.realSeconds, how: "the same year at an unlimited plan (its wall time)" }))
     }
     const reports = await runOnce(db, inRange, "reports", basis.efficiency, { copy: true })
     const auto = await runOnce(db, inRange, "auto", basis.efficiency)
     if (inRange > ORDERS_RUN_UP_TO) {
-      // Projected as B5: requests per 100 orders from the largest run, burst free, then 1 / rate each, ÷ efficiency.
+      // Projected as B5: the requests the unlimited-plan run made (else per 100 orders as the largest run made them),
+      // the burst free, then 1 / rate each, ÷ efficiency.
       const plan = defaultUsagePlans.searchOrders
       const requests = Math.ceil((reports.orders * requestsPer100) / 100)
       const amazon = Math.max(0, requests - plan.burst) / (plan.rate * basis.efficiency)
@@ -351,8 +370,8 @@ export const history = async (db: BenchDatabase, quick: boolean, b1Efficiency?: 
     const faster = orders.totalSeconds <= paths.find((p) => p.path === "reports")!.totalSeconds ? "orders" : "reports"
     const fasterTotal = paths.find((p) => p.path === faster)!.totalSeconds
     bySize.push({ orders: inRange, paths, faster, autoOverFaster: round(paths.find((p) => p.path === "auto")!.totalSeconds / Math.max(1e-9, fasterTotal), 3) })
-    if (largest && reports.copy) {
-      copy = {
+    if (reports.copy && (largest || inRange === CHUNK_EXPERIMENTS_AT)) {
+      if (largest) copy = {
         orders: reports.orders,
         engineOrdersPerSecond: round(reports.orders / reports.realSeconds, 0),
         engineActiveOrdersPerSecond: round(reports.orders / reports.activeSeconds, 0),
@@ -360,9 +379,12 @@ export const history = async (db: BenchDatabase, quick: boolean, b1Efficiency?: 
         ratio: round(reports.orders / reports.realSeconds / reports.copy.ordersPerSecond, 3),
         activeRatio: round(reports.orders / reports.activeSeconds / reports.copy.ordersPerSecond, 3)
       }
-      for (const chunkOrders of chunkExperiments) {
-        const run = await runOnce(db, inRange, "reports", basis.efficiency, { copy: true, chunkOrders })
+      const tried = inRange === CHUNK_EXPERIMENTS_AT ? chunkExperiments : []
+      for (const chunkOrders of tried.length > 0 ? [1000, ...tried] : []) {
+        // 1000 is the default: the run above.
+        const run = chunkOrders === 1000 ? reports : await runOnce(db, inRange, "reports", basis.efficiency, { copy: true, chunkOrders })
         chunks.push({
+          orders: run.orders,
           chunkOrders,
           engineOrdersPerSecond: round(run.orders / run.realSeconds, 0),
           copyOrdersPerSecond: run.copy!.ordersPerSecond,
