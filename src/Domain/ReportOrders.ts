@@ -17,7 +17,8 @@ export const REPORT_ORDER_STATUS: {
     "Pending": "PENDING",
     "Pending - Waiting for Pick Up": "PENDING_AVAILABILITY",
     "Unshipped": "UNSHIPPED",
-    "Shipping": "PARTIALLY_SHIPPED",
+    // Unshipped or partially shipped: `item-status` tells which (see orderStatusOf).
+    "Shipping": "UNSHIPPED",
     "Shipped": "SHIPPED",
     "Complete": "SHIPPED",
     "Cancelled": "CANCELLED",
@@ -141,7 +142,8 @@ const REQUIRED = {
 } as const
 const OPTIONAL = {
   salesChannel: "sales-channel",
-  fulfillmentChannel: "fulfillment-channel"
+  fulfillmentChannel: "fulfillment-channel",
+  itemStatus: "item-status"
 } as const
 
 /** A document's header: the raw key of every column, and where the columns we read are. */
@@ -181,7 +183,8 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
       currency: at(REQUIRED.currency)!,
       itemPrice: at(REQUIRED.itemPrice)!,
       salesChannel: at(OPTIONAL.salesChannel),
-      fulfillmentChannel: at(OPTIONAL.fulfillmentChannel)
+      fulfillmentChannel: at(OPTIONAL.fulfillmentChannel),
+      itemStatus: at(OPTIONAL.itemStatus)
     }
   })
 }
@@ -217,6 +220,19 @@ export interface ReportRaw {
   readonly source: "report"
   readonly reportType: string
   readonly rows: ReadonlyArray<Record<string, string>>
+}
+
+const UNPRICED: ReadonlySet<string> = new Set(["PENDING", "PENDING_AVAILABILITY"])
+
+/**
+ * The order's status in ordersync's vocabulary. `Shipping` covers orders with nothing shipped and orders shipped in
+ * part; a row whose `item-status` is `Shipped` makes it PARTIALLY_SHIPPED.
+ */
+const orderStatusOf = (header: ReportHeader, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const status = reportOrderStatus(rows[0]?.[header.index.orderStatus] ?? "")
+  const itemStatus = header.index.itemStatus
+  if (status !== "UNSHIPPED" || itemStatus === undefined) return status
+  return rows.some((fields) => fields[itemStatus] === "Shipped") ? "PARTIALLY_SHIPPED" : status
 }
 
 /**
@@ -260,7 +276,10 @@ export const decodeReportOrder = (
     else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
     prices.push({ itemPrice: fields[index.itemPrice]!, currency: fields[index.currency]! })
   })
-  const total = orderTotal(prices)
+  const orderStatus = orderStatusOf(header, rows)
+  // The Orders API has no total for an order that is still pending, and neither does ordersync: a report prices
+  // Amazon-fulfilled Pending orders, but that price is not final.
+  const total = UNPRICED.has(orderStatus) ? Either.right({ totalAmount: null, currency: null }) : orderTotal(prices)
   if (Either.isLeft(total)) errors.push(total.left)
 
   if (errors.length > 0 || orderDate === undefined || lastUpdateDate === undefined || Either.isLeft(total)) {
@@ -280,7 +299,7 @@ export const decodeReportOrder = (
       marketplaceId: salesChannel === undefined ? null : siteMarketplace(salesChannel),
       orderDate,
       lastUpdateDate,
-      orderStatus: reportOrderStatus(first[index.orderStatus]!),
+      orderStatus,
       fulfillmentChannel: fulfillment === undefined || fulfillment === ""
         ? null
         : FULFILLMENT_CHANNEL[fulfillment] ?? fulfillment,
