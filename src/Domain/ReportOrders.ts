@@ -1,0 +1,294 @@
+import { Either } from "effect"
+import { type DecodedOrder, Order } from "./Order.js"
+
+// Amazon's flat-file order reports (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_*_GENERAL): one tab-separated row per order
+// ITEM, consecutive rows per order. Columns vary by marketplace and year, so everything goes by header name.
+
+/**
+ * Report `order-status` → ordersync's one vocabulary (Orders API 2026-01-01). `exact` first, then `prefixes`.
+ * A status in neither is stored as Amazon wrote it (as the v0 decoder does), so a new one shows up in the data
+ * instead of failing the order.
+ */
+export const REPORT_ORDER_STATUS: {
+  readonly exact: Readonly<Record<string, string>>
+  readonly prefixes: ReadonlyArray<readonly [prefix: string, status: string]>
+} = {
+  exact: {
+    "Pending": "PENDING",
+    "Pending - Waiting for Pick Up": "PENDING_AVAILABILITY",
+    "Unshipped": "UNSHIPPED",
+    "Shipping": "PARTIALLY_SHIPPED",
+    "Shipped": "SHIPPED",
+    "Complete": "SHIPPED",
+    "Cancelled": "CANCELLED",
+    "Canceled": "CANCELLED",
+    "Unfulfillable": "UNFULFILLABLE"
+  },
+  // "Shipped - Delivered to Buyer", "Shipped - Returned to Seller", "Shipped - Out for Delivery", …
+  prefixes: [["Shipped - ", "SHIPPED"]]
+}
+
+export const reportOrderStatus = (status: string): string => {
+  const exact = REPORT_ORDER_STATUS.exact[status]
+  if (exact !== undefined) return exact
+  for (const [prefix, mapped] of REPORT_ORDER_STATUS.prefixes) {
+    if (status.startsWith(prefix)) return mapped
+  }
+  return status
+}
+
+const FULFILLMENT_CHANNEL: Readonly<Record<string, string>> = { Amazon: "AMAZON", Merchant: "MERCHANT" }
+
+/** `sales-channel` (a site name) → marketplace id. Written here on purpose: the simulator keeps its own table. */
+export const SITE_MARKETPLACE: Readonly<Record<string, string>> = {
+  "Amazon.com": "ATVPDKIKX0DER",
+  "Amazon.ca": "A2EUQ1WTGCTBG2",
+  "Amazon.com.mx": "A1AM78C64UM0Y8",
+  "Amazon.com.br": "A2Q3Y263D00KWC",
+  "Amazon.co.uk": "A1F83G8C2ARO7P",
+  "Amazon.de": "A1PA6795UKMFR9",
+  "Amazon.fr": "A13V1IB3VIYZZH",
+  "Amazon.it": "APJ6JRA9NG5V4",
+  "Amazon.es": "A1RKKUPIHCS9HS",
+  "Amazon.nl": "A1805IZSGTT6HS",
+  "Amazon.se": "A2NODRKZP88ZB9",
+  "Amazon.pl": "A1C3SOZRARQ6R3",
+  "Amazon.com.be": "AMEN7PMS3EDWL",
+  "Amazon.com.tr": "A33AVAJ2PDY3EV",
+  "Amazon.ae": "A2VIGQ35RCS4UG",
+  "Amazon.sa": "A17E79C6D8DWNP",
+  "Amazon.eg": "ARBP9OOSHTCHU",
+  "Amazon.in": "A21TJRUUN4KGV",
+  "Amazon.co.jp": "A1VC38T7YXB528",
+  "Amazon.com.au": "A39IBJ37TRP1C6",
+  "Amazon.sg": "A19VAU5U5O7RUS",
+  "Amazon.ie": "A28R8C7NBKEWEA"
+}
+
+const SITE_MARKETPLACE_LOWER: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SITE_MARKETPLACE).map(([site, id]) => [site.toLowerCase(), id])
+)
+
+/** The marketplace of a site name, or null for one we do not know (e.g. "Non-Amazon"). */
+export const siteMarketplace = (site: string): string | null =>
+  SITE_MARKETPLACE[site] ?? SITE_MARKETPLACE_LOWER[site.trim().toLowerCase()] ?? null
+
+// ---------------------------------------------------------------------------------------------------------------
+// Money
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/
+
+/** One row's share of the order total: `item-price` is for the row's whole quantity. */
+export interface ItemPrice {
+  readonly itemPrice: string
+  readonly currency: string
+}
+
+/**
+ * THE order-total rule, for now: the sum of the rows' `item-price`, exactly (BigInt over the inputs' largest
+ * number of decimals, so JPY "1200" stays "1200" and "9.99" + "10.5" is "20.49"), in the rows' one `currency`.
+ * Rows without a price (seller-fulfilled Pending orders) add nothing; no priced row at all → null, null.
+ */
+export const orderTotal = (
+  items: ReadonlyArray<ItemPrice>
+): Either.Either<{ readonly totalAmount: string | null; readonly currency: string | null }, string> => {
+  let currency: string | null = null
+  let scale = 0
+  const amounts: Array<{ readonly negative: boolean; readonly whole: string; readonly fraction: string }> = []
+  for (const item of items) {
+    if (item.currency !== "") {
+      if (currency !== null && currency !== item.currency) {
+        return Either.left(`rows in different currencies ("${currency}" and "${item.currency}")`)
+      }
+      currency = item.currency
+    }
+    if (item.itemPrice === "") continue
+    const match = DECIMAL.exec(item.itemPrice)
+    if (match === null) return Either.left(`item-price "${item.itemPrice}" is not a decimal number`)
+    if (item.currency === "") return Either.left(`item-price "${item.itemPrice}" has no currency`)
+    const fraction = match[3] ?? ""
+    if (fraction.length > scale) scale = fraction.length
+    amounts.push({ negative: match[1] === "-", whole: match[2]!, fraction })
+  }
+  if (amounts.length === 0) return Either.right({ totalAmount: null, currency: null })
+  let sum = 0n
+  for (const { fraction, negative, whole } of amounts) {
+    const units = BigInt(whole + fraction.padEnd(scale, "0"))
+    sum += negative ? -units : units
+  }
+  return Either.right({ totalAmount: formatUnits(sum, scale), currency })
+}
+
+const formatUnits = (units: bigint, scale: number): string => {
+  const negative = units < 0n
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, "0")
+  const whole = digits.slice(0, digits.length - scale)
+  return (negative ? "-" : "") + (scale === 0 ? whole : `${whole}.${digits.slice(digits.length - scale)}`)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Header
+
+/** The columns ordersync reads; anything else is only kept in `raw`. */
+const REQUIRED = {
+  orderId: "amazon-order-id",
+  purchaseDate: "purchase-date",
+  lastUpdatedDate: "last-updated-date",
+  orderStatus: "order-status",
+  quantity: "quantity",
+  currency: "currency",
+  itemPrice: "item-price"
+} as const
+const OPTIONAL = {
+  salesChannel: "sales-channel",
+  fulfillmentChannel: "fulfillment-channel"
+} as const
+
+/** A document's header: the raw key of every column, and where the columns we read are. */
+export interface ReportHeader {
+  /** One key per column, as written (a repeated name gets "#2", "#3"… so no value is lost in `raw`). */
+  readonly keys: ReadonlyArray<string>
+  readonly index: { readonly [K in keyof typeof REQUIRED]: number } & {
+    readonly [K in keyof typeof OPTIONAL]: number | undefined
+  }
+}
+
+export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<ReportHeader, string> => {
+  const keys: Array<string> = []
+  const positions = new Map<string, number>()
+  fields.forEach((field, i) => {
+    const name = i === 0 ? field.replace(/^\uFEFF/, "") : field
+    let key = name
+    for (let n = 2; keys.includes(key); n++) key = `${name}#${n}`
+    keys.push(key)
+    const normalized = name.trim().toLowerCase()
+    if (!positions.has(normalized)) positions.set(normalized, i)
+  })
+  const missing = Object.values(REQUIRED).filter((column) => !positions.has(column))
+  if (missing.length > 0) {
+    const start = fields.join("\t").slice(0, 120)
+    return Either.left(`the header has no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""} (it starts "${start}")`)
+  }
+  const at = (column: string) => positions.get(column)
+  return Either.right({
+    keys,
+    index: {
+      orderId: at(REQUIRED.orderId)!,
+      purchaseDate: at(REQUIRED.purchaseDate)!,
+      lastUpdatedDate: at(REQUIRED.lastUpdatedDate)!,
+      orderStatus: at(REQUIRED.orderStatus)!,
+      quantity: at(REQUIRED.quantity)!,
+      currency: at(REQUIRED.currency)!,
+      itemPrice: at(REQUIRED.itemPrice)!,
+      salesChannel: at(OPTIONAL.salesChannel),
+      fulfillmentChannel: at(OPTIONAL.fulfillmentChannel)
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows → order
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/
+const WHOLE = /^\d+$/
+
+const parseDate = (value: string): Date | undefined => {
+  const match = ISO_DATE_TIME.exec(value)
+  if (match === null) return undefined
+  const year = Number(match[1])
+  const month = Number(match[2])
+  const day = Number(match[3])
+  // Date rolls "02-31" over to March; a report never means that.
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+/** Every column of a row by its header key; values past the header's end (a malformed row) as "#<position>". */
+export const rawRow = (header: ReportHeader, fields: ReadonlyArray<string>): Record<string, string> => {
+  const row: Record<string, string> = {}
+  const { keys } = header
+  for (let i = 0; i < fields.length; i++) row[i < keys.length ? keys[i]! : `#${i + 1}`] = fields[i]!
+  return row
+}
+
+/** What `raw` holds for an order that came from a report. */
+export interface ReportRaw {
+  readonly source: "report"
+  readonly reportType: string
+  readonly rows: ReadonlyArray<Record<string, string>>
+}
+
+/**
+ * One order from its consecutive rows (`firstRow` is the 1-based data row of the first, for error messages).
+ * Order-level columns come from the first row, except `lastUpdateDate`, the latest of the rows'. A row that does
+ * not decode quarantines the whole order with every reason found.
+ */
+export const decodeReportOrder = (
+  header: ReportHeader,
+  reportType: string,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  firstRow: number
+): DecodedOrder => {
+  const { index } = header
+  const raw: ReportRaw = { source: "report", reportType, rows: rows.map((fields) => rawRow(header, fields)) }
+  const first = rows[0] ?? []
+  const externalOrderId = first[index.orderId] ?? ""
+  const errors: Array<string> = []
+  if (externalOrderId === "") errors.push(`data row ${firstRow}: amazon-order-id is empty`)
+
+  let orderDate: Date | undefined
+  let lastUpdateDate: Date | undefined
+  let itemsCount = 0
+  const prices: Array<ItemPrice> = []
+  rows.forEach((fields, i) => {
+    const row = firstRow + i
+    if (fields.length !== header.keys.length) {
+      errors.push(`data row ${row} has ${fields.length} fields, the header has ${header.keys.length}`)
+      return
+    }
+    const purchase = fields[index.purchaseDate]!
+    const purchaseDate = parseDate(purchase)
+    if (purchaseDate === undefined) errors.push(`data row ${row}: purchase-date "${purchase}" is not an ISO 8601 date-time`)
+    else if (orderDate === undefined) orderDate = purchaseDate
+    const updated = fields[index.lastUpdatedDate]!
+    const updatedDate = parseDate(updated)
+    if (updatedDate === undefined) errors.push(`data row ${row}: last-updated-date "${updated}" is not an ISO 8601 date-time`)
+    else if (lastUpdateDate === undefined || updatedDate > lastUpdateDate) lastUpdateDate = updatedDate
+    const quantity = fields[index.quantity]!
+    if (WHOLE.test(quantity)) itemsCount += Number(quantity)
+    else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
+    prices.push({ itemPrice: fields[index.itemPrice]!, currency: fields[index.currency]! })
+  })
+  const total = orderTotal(prices)
+  if (Either.isLeft(total)) errors.push(total.left)
+
+  if (errors.length > 0 || orderDate === undefined || lastUpdateDate === undefined || Either.isLeft(total)) {
+    return {
+      _tag: "Quarantined",
+      quarantined: { externalOrderId: externalOrderId === "" ? null : externalOrderId, raw, error: errors.join("; ") }
+    }
+  }
+  const field = (position: number | undefined) => position === undefined ? undefined : first[position]
+  const salesChannel = field(index.salesChannel)
+  const fulfillment = field(index.fulfillmentChannel)
+  return {
+    _tag: "Order",
+    // `true`: every field was just checked above; skip a second validation on the hot path.
+    order: new Order({
+      externalOrderId,
+      marketplaceId: salesChannel === undefined ? null : siteMarketplace(salesChannel),
+      orderDate,
+      lastUpdateDate,
+      orderStatus: reportOrderStatus(first[index.orderStatus]!),
+      fulfillmentChannel: fulfillment === undefined || fulfillment === ""
+        ? null
+        : FULFILLMENT_CHANNEL[fulfillment] ?? fulfillment,
+      salesChannel: salesChannel === undefined || salesChannel === "" ? null : salesChannel,
+      totalAmount: total.right.totalAmount,
+      currency: total.right.currency,
+      itemsCount,
+      raw
+    }, true)
+  }
+}
