@@ -192,6 +192,9 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/
 const WHOLE = /^\d+$/
 
+const daysInMonth = (year: number, month: number) =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+
 const parseDate = (value: string): Date | undefined => {
   const match = ISO_DATE_TIME.exec(value)
   if (match === null) return undefined
@@ -199,7 +202,7 @@ const parseDate = (value: string): Date | undefined => {
   const month = Number(match[2])
   const day = Number(match[3])
   // Date rolls "02-31" over to March; a report never means that.
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
   const date = new Date(value)
   return Number.isNaN(date.getTime()) ? undefined : date
 }
@@ -239,6 +242,8 @@ export const decodeReportOrder = (
 
   let orderDate: Date | undefined
   let lastUpdateDate: Date | undefined
+  let lastPurchase: string | undefined
+  let lastUpdated: string | undefined
   let itemsCount = 0
   const prices: Array<ItemPrice> = []
   rows.forEach((fields, i) => {
@@ -247,14 +252,21 @@ export const decodeReportOrder = (
       errors.push(`data row ${row} has ${fields.length} fields, the header has ${header.keys.length}`)
       return
     }
+    // The rows of an order nearly always repeat its dates: parse a date only when it differs from the last row's.
     const purchase = fields[index.purchaseDate]!
-    const purchaseDate = parseDate(purchase)
-    if (purchaseDate === undefined) errors.push(`data row ${row}: purchase-date "${purchase}" is not an ISO 8601 date-time`)
-    else if (orderDate === undefined) orderDate = purchaseDate
+    if (purchase !== lastPurchase) {
+      const purchaseDate = parseDate(purchase)
+      if (purchaseDate === undefined) errors.push(`data row ${row}: purchase-date "${purchase}" is not an ISO 8601 date-time`)
+      else orderDate ??= purchaseDate
+      lastPurchase = purchase
+    }
     const updated = fields[index.lastUpdatedDate]!
-    const updatedDate = parseDate(updated)
-    if (updatedDate === undefined) errors.push(`data row ${row}: last-updated-date "${updated}" is not an ISO 8601 date-time`)
-    else if (lastUpdateDate === undefined || updatedDate > lastUpdateDate) lastUpdateDate = updatedDate
+    if (updated !== lastUpdated) {
+      const updatedDate = parseDate(updated)
+      if (updatedDate === undefined) errors.push(`data row ${row}: last-updated-date "${updated}" is not an ISO 8601 date-time`)
+      else if (lastUpdateDate === undefined || updatedDate > lastUpdateDate) lastUpdateDate = updatedDate
+      lastUpdated = updated
+    }
     const quantity = fields[index.quantity]!
     if (WHOLE.test(quantity)) itemsCount += Number(quantity)
     else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
