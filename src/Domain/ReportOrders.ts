@@ -148,6 +148,8 @@ const OPTIONAL = {
 export interface ReportHeader {
   /** One key per column, as written (a repeated name gets "#2", "#3"… so no value is lost in `raw`). */
   readonly keys: ReadonlyArray<string>
+  /** A row with exactly one field per key → its raw object. */
+  readonly rawRow: (fields: ReadonlyArray<string>) => Record<string, string>
   readonly index: { readonly [K in keyof typeof REQUIRED]: number } & {
     readonly [K in keyof typeof OPTIONAL]: number | undefined
   }
@@ -172,6 +174,7 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
   const at = (column: string) => positions.get(column)
   return Either.right({
     keys,
+    rawRow: compileRawRow(keys),
     index: {
       orderId: at(REQUIRED.orderId)!,
       purchaseDate: at(REQUIRED.purchaseDate)!,
@@ -209,11 +212,20 @@ const parseDate = (value: string): Date | undefined => {
 
 /** Every column of a row by its header key; values past the header's end (a malformed row) as "#<position>". */
 export const rawRow = (header: ReportHeader, fields: ReadonlyArray<string>): Record<string, string> => {
+  if (fields.length === header.keys.length) return header.rawRow(fields)
   const row: Record<string, string> = {}
   const { keys } = header
   for (let i = 0; i < fields.length; i++) row[i < keys.length ? keys[i]! : `#${i + 1}`] = fields[i]!
   return row
 }
+
+// One object literal per header, compiled once: V8 then allocates each row's object whole, with its properties
+// in-object, instead of growing it a key at a time (a third of the parse time and much of the garbage at 1M rows).
+// The keys go in as JSON string literals, so no header text can become code.
+const compileRawRow = (keys: ReadonlyArray<string>): (fields: ReadonlyArray<string>) => Record<string, string> =>
+  new Function("fields", `return {${keys.map((key, i) => `${JSON.stringify(key)}: fields[${i}]`).join(", ")}}`) as (
+    fields: ReadonlyArray<string>
+  ) => Record<string, string>
 
 /** What `raw` holds for an order that came from a report. */
 export interface ReportRaw {
