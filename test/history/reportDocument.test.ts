@@ -253,8 +253,11 @@ describe("report documents", () => {
 
   it.effect("a consumer that stops early stops the download: nothing hangs, zlib is released", () =>
     Effect.gen(function*() {
-      const rows = Array.from({ length: 2000 }, (_, i) => row(`999-${i}`))
-      const [first] = yield* documentOrders(pieces(gzip(utf8(tsv(rows))), 512), {
+      const rows = Array.from({ length: 20_000 }, (_, i) => row(`999-${i}`, { "product-name": `Product ${Math.random()}` }))
+      const zipped = gzip(utf8(tsv(rows)))
+      let pulled = 0
+      const body = pieces(zipped, 512).pipe(Stream.tap(() => Effect.sync(() => pulled++)))
+      const [first] = yield* documentOrders(body, {
         contentType: undefined,
         compressed: true,
         reportType: REPORT_TYPE,
@@ -262,6 +265,9 @@ describe("report documents", () => {
         chunkOrders: 10
       }).pipe(Stream.take(1), Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
       expect(first!.rowsThrough).toBe(10)
+      // Backpressure: the download was read only as far as the first chunk needed, not to its end.
+      expect(pulled).toBeLessThan(10)
+      expect(zipped.length / 512).toBeGreaterThan(500)
     }))
 
   it.effect("a cut-off gzip is a document error", () =>
