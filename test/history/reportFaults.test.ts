@@ -1,25 +1,16 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { Backfill } from "../../src/Services/Backfill.js"
-import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
-import { type SimulatorHandle, scoped as simulator } from "../../src/Simulator/index.js"
+import { scoped as simulator } from "../../src/Simulator/index.js"
 import { freshDatabaseUrl, onDatabase } from "../support/Database.js"
-import { addSellers, engineFor, expectExactly, simulatorEnv, type StoredOrder, storedOrders, testSeller } from "../support/Engine.js"
+import { addSellers, engineFor, expectExactly, expectRangeExact, requestsOf, simulatorEnv, type StoredOrder, testSeller } from "../support/Engine.js"
 import { eventually, ordersync, ordersyncDone } from "../support/Process.js"
 
 const FACTOR = 3600
 const REPORTS = { ORDERSYNC_HISTORY_SOURCE: "reports" }
 
-const requestsOf = (sim: SimulatorHandle, sellerId: string, operation: string) =>
-  Object.values(sim.stats(sellerId).requests[operation] ?? {}).reduce((sum, n) => sum + n, 0)
 
-const expectRangeExact = (sim: SimulatorHandle, tenantId: string) =>
-  Effect.gen(function*() {
-    const run = Option.getOrThrow(yield* (yield* SyncStateRepo).run(tenantId))
-    const stored = (yield* storedOrders(tenantId)).filter((o) => o.orderDate >= run.rangeStart && o.orderDate <= run.rangeEnd)
-    expectExactly(stored, sim.groundTruth(tenantId, { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))
-  })
 
 describe("the reports path under Amazon's failures", () => {
   it.scopedLive("FATAL three times: that window goes to the Orders API; the others are asked again; exact", () =>
