@@ -23,6 +23,10 @@ const describe = (s: BackfillStatus) =>
     `days              ${s.initialBackfillDays ?? "-"}`,
     `done at           ${s.initialBackfillDoneAt ?? "-"}`,
     `orders stored     ${s.ordersCount}${s.oldestOrderDate ? ` (oldest ${s.oldestOrderDate})` : ""}`,
+    `history path      ${s.progress.historySource === null ? "-" : `${s.progress.historySource === "reports" ? "order reports" : "Orders API"}: ${s.progress.historyReason}`}`,
+    ...(s.progress.reports
+      ? [`reports           ${s.progress.reports.done}/${s.progress.reports.windows} done, ${s.progress.reports.queued} queued, ${s.progress.reports.processing} processing, ${s.progress.reports.fallback} to the Orders API; ${s.progress.reports.rowsStored} rows stored, ${s.progress.reports.processingSeconds} s of Amazon processing`]
+      : []),
     `windows           ${s.progress.windowsDone}/${s.progress.windowsTotal} (${(s.progress.coverage * 100).toFixed(1)}% of the range)`,
     `pages / requests  ${s.progress.pages} / ${s.progress.requests} (${s.progress.requestsPer100Orders ?? "-"} per 100 orders, ${s.progress.throttledRequests} throttled)`,
     `quarantined       ${s.progress.quarantinedOrders}`,

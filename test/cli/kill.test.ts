@@ -49,7 +49,7 @@ describe("one-shot backfill killed with SIGKILL", () => {
         const sql = yield* SqlClient.SqlClient
         const [run] = yield* sql<{ rangeStart: Date; rangeEnd: Date }>`SELECT "rangeStart", "rangeEnd" FROM "OrderSyncBackfill"`
         const stored = yield* sql<StoredOrder>`SELECT "externalOrderId", "orderDate", "lastUpdateDate", "orderStatus",
-          "totalAmount"::text AS "totalAmount", "currency" FROM "Order" WHERE "tenantId" = 'kill-me'`
+          "totalAmount"::text AS "totalAmount", "currency", "fulfillmentChannel" FROM "Order" WHERE "tenantId" = 'kill-me'`
         return { run: run!, stored }
       }).pipe(onDatabase(url))
       expectExactly(stored, sim.groundTruth("kill-me", { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))

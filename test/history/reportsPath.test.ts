@@ -2,22 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Option, Schedule } from "effect"
 import { Backfill } from "../../src/Services/Backfill.js"
 import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
-import { type SimulatorHandle, scoped as simulator } from "../../src/Simulator/index.js"
-import { addSellers, engineFor, expectExactly, storedOrders, testSeller } from "../support/Engine.js"
+import { scoped as simulator } from "../../src/Simulator/index.js"
+import { addSellers, engineFor, expectExactly, expectRangeExact, requestsOf, storedOrders, testSeller } from "../support/Engine.js"
 
 const FACTOR = 3600
 
-const requestsOf = (sim: SimulatorHandle, sellerId: string, operation: string) =>
-  Object.values(sim.stats(sellerId).requests[operation] ?? {}).reduce((sum, n) => sum + n, 0)
 
-/** The backfill's range holds exactly the ground truth at the end of the run. */
-const expectRangeExact = (sim: SimulatorHandle, tenantId: string) =>
-  Effect.gen(function*() {
-    const run = Option.getOrThrow(yield* (yield* SyncStateRepo).run(tenantId))
-    const stored = (yield* storedOrders(tenantId)).filter((o) => o.orderDate >= run.rangeStart && o.orderDate <= run.rangeEnd)
-    expectExactly(stored, sim.groundTruth(tenantId, { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))
-    return run
-  })
 
 describe("history through Amazon's order reports", () => {
   it.scopedLive("365 days through reports: 13 reports, the tail from the Orders API, exactly the ground truth; then a delta sync", () =>

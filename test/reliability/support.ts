@@ -8,7 +8,7 @@ export const storedRun = (tenantId: string) =>
     const sql = yield* SqlClient.SqlClient
     const [run] = yield* sql<{ rangeStart: Date; rangeEnd: Date }>`SELECT "rangeStart", "rangeEnd" FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`
     const stored = yield* sql<StoredOrder>`SELECT "externalOrderId", "orderDate", "lastUpdateDate", "orderStatus",
-      "totalAmount"::text AS "totalAmount", "currency" FROM "Order" WHERE "tenantId" = ${tenantId}`
+      "totalAmount"::text AS "totalAmount", "currency", "fulfillmentChannel" FROM "Order" WHERE "tenantId" = ${tenantId}`
     return { run: run!, stored }
   })
 

@@ -1,8 +1,9 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { expect } from "vitest"
 import { registerSimulatorSellers } from "../../src/Cli/SimulatorTenants.js"
 import { engineOver } from "../../src/Services/Engine.js"
+import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
 import { clientSettings, type GroundTruthOrder, sellerNamed, type SimulatorHandle } from "../../src/Simulator/index.js"
 import { TestSql } from "./Database.js"
 
@@ -84,3 +85,15 @@ export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: Readonl
 
 /** A simulator seller named like its tenant. */
 export const testSeller = sellerNamed
+
+/** Requests the simulator answered for one operation of a seller, whatever their status. */
+export const requestsOf = (simulator: SimulatorHandle, sellerId: string, operation: string) =>
+  Object.values(simulator.stats(sellerId).requests[operation] ?? {}).reduce((sum, n) => sum + n, 0)
+
+/** The backfill's range holds exactly the ground truth now. */
+export const expectRangeExact = (simulator: SimulatorHandle, tenantId: string) =>
+  Effect.gen(function*() {
+    const run = Option.getOrThrow(yield* (yield* SyncStateRepo).run(tenantId))
+    const stored = (yield* storedOrders(tenantId)).filter((o) => o.orderDate >= run.rangeStart && o.orderDate <= run.rangeEnd)
+    expectExactly(stored, simulator.groundTruth(tenantId, { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))
+  })

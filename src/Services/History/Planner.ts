@@ -30,7 +30,8 @@ const DAY = 86_400_000
 const STORE_RATE = 5_000
 
 const duration = (seconds: number) =>
-  seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5_400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`
+  seconds < 10 ? `${Number(seconds.toPrecision(2))} s` : seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5_400 ? `${Math.round(seconds / 60)} min` :
+    seconds < 2 * 86_400 ? `${(seconds / 3600).toFixed(1)} h` : `${(seconds / 86_400).toFixed(1)} days`
 
 /**
  * Chooses the history path with the smaller expected time to complete. The Orders API costs a request per 100
@@ -59,6 +60,6 @@ export const choose = (input: PlanInput): Plan => {
   const source = reportsSeconds < ordersSeconds ? "reports" : "orders"
   const reason = `about ${estimatedOrders} orders in the range (from the first page): the Orders API would take about ` +
     `${duration(ordersSeconds)} (${pagesLeft} more requests at ${input.quota.rate}/s, ${Math.max(0, Math.floor(input.quota.tokens))} of the burst left), ` +
-    `${reports} reports about ${duration(reportsSeconds)} (${Math.round(input.reportSeconds)} s each, ${input.reportSecondsSeen ? "as this seller's took" : "a first guess"})`
+    `${reports} reports about ${duration(reportsSeconds)} (${duration(input.reportSeconds)} each, ${input.reportSecondsSeen ? "as this seller's took" : "a first guess"})`
   return { source, reason, estimatedOrders, ordersSeconds, reportsSeconds }
 }

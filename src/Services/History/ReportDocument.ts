@@ -1,4 +1,5 @@
 import { Cause, Channel, Chunk, Effect, Either, Stream } from "effect"
+import iconv from "iconv-lite"
 import { TextDecoder } from "node:util"
 import * as Zlib from "node:zlib"
 import type { DecodedOrder } from "../../Domain/Order.js"
@@ -68,13 +69,27 @@ export const contentTypeCharset = (contentType: string | undefined): string | un
   return undefined
 }
 
-// TextDecoder (WHATWG Encoding, Node's full ICU) knows windows-1252, iso-8859-1 (decoded as windows-1252, as
-// browsers do), shift_jis, euc-jp, utf-16le…; it drops a UTF-8 byte-order mark. Invalid bytes become U+FFFD rather
-// than failing the whole document: they can only be in text columns, which ordersync keeps only in `raw`.
-const textDecoder = (contentType: string | undefined): Either.Either<TextDecoder, ReportDocumentError> => {
+/** Bytes to text, a piece at a time: `decode()` without bytes flushes. */
+interface Decoder {
+  readonly decode: (bytes?: Uint8Array, options?: { readonly stream: boolean }) => string
+}
+
+// The labels WHATWG maps to windows-1252. Node 20's TextDecoder decodes them as ISO-8859-1 (0x80–0x9F become C1
+// controls: "–" is U+0096), so these go through iconv-lite.
+const WINDOWS_1252 = new Set(["windows-1252", "cp1252", "x-cp1252", "iso-8859-1", "iso8859-1", "latin1", "l1", "us-ascii", "ascii"])
+
+const iconvDecoder = (charset: string): Decoder => {
+  const decoder = iconv.getDecoder(charset)
+  return { decode: (bytes) => bytes === undefined ? decoder.end() ?? "" : decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) }
+}
+
+// TextDecoder (WHATWG Encoding, Node's full ICU) knows shift_jis, euc-jp, utf-16le…; it drops a UTF-8 byte-order
+// mark. Invalid bytes become U+FFFD rather than failing the whole document: they can only be in text columns, which
+// ordersync keeps only in `raw`.
+const textDecoder = (contentType: string | undefined): Either.Either<Decoder, ReportDocumentError> => {
   const charset = contentTypeCharset(contentType) ?? "utf-8"
   try {
-    return Either.right(new TextDecoder(charset))
+    return Either.right(WINDOWS_1252.has(charset) ? iconvDecoder("windows-1252") : new TextDecoder(charset))
   } catch {
     return Either.left(new ReportDocumentError({ reason: `unknown charset "${charset}" (Content-Type: ${contentType})` }))
   }
@@ -200,7 +215,7 @@ class DocumentParser {
   private out: Array<ReportChunk> = []
 
   constructor(
-    private readonly decoder: TextDecoder,
+    private readonly decoder: Decoder,
     private readonly options: DocumentOptions
   ) {}
 

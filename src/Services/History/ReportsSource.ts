@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Option, Ref, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
 import { Sink } from "./Sink.js"
@@ -69,13 +69,17 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         return { ...window, status: "requested" as const, reportId, reportStatus: "IN_QUEUE", reportDocumentId: null, attempts: window.attempts + 1, requestedAt: at, rowsDone: 0 }
       })
 
+    /** getReport backs off from ORDERSYNC_REPORT_POLL_SECONDS by half each time, up to eight times that. */
+    const polls = Schedule.exponential(config.poll, 1.5).pipe(
+      Schedule.modifyDelay((delay) => Duration.min(delay, Duration.times(config.poll, 8)))
+    )
+
     /** Polls until the report ends, or its deadline passes (then it is cancelled and counts as FATAL). */
     const poll = (lease: Lease, seller: SellerAuth, window: ReportWindow) =>
       Effect.gen(function*() {
         const reportId = window.reportId!
-        let delay = Duration.toMillis(config.poll)
         let last = window.reportStatus
-        while (true) {
+        const check = Effect.gen(function*() {
           const report: Report = yield* Effect.flatMap(reports.getReport(seller, reportId), (response) => counted(lease, response))
           const processingSeconds = secondsBetween(report.processingStartTime, report.processingEndTime)
           if (report.processingStatus !== last) {
@@ -87,17 +91,18 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             }))
           }
           if (TERMINAL.has(report.processingStatus)) {
-            return { status: report.processingStatus, documentId: report.reportDocumentId ?? null, processingSeconds } as Outcome
+            return Option.some<Outcome>({ status: report.processingStatus as Outcome["status"], documentId: report.reportDocumentId ?? null, processingSeconds })
           }
           const now = yield* Clock.currentTimeMillis
           if (window.requestedAt !== null && now - window.requestedAt.getTime() > Duration.toMillis(config.deadline)) {
             yield* Effect.logWarning(`report ${reportId} is still ${report.processingStatus} past its deadline: cancelling it`)
             yield* Effect.ignore(reports.cancelReport(seller, reportId))
-            return { status: "FATAL", documentId: null, processingSeconds: null } as Outcome
+            return Option.some<Outcome>({ status: "FATAL", documentId: null, processingSeconds: null })
           }
-          yield* Effect.sleep(Duration.millis(delay))
-          delay = Math.min(delay * 1.5, 8 * Duration.toMillis(config.poll))
-        }
+          return Option.none<Outcome>()
+        })
+        const untilDone = polls.pipe(Schedule.whileInput((outcome: Option.Option<Outcome>) => Option.isNone(outcome)), Schedule.passthrough)
+        return Option.getOrThrow(yield* Effect.repeat(check, untilDone))
       })
 
     /** Streams the document into the sink, from the rows already stored; an expired URL or a cut download resumes. */
