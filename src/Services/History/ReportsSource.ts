@@ -122,6 +122,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                   skipRows,
                   chunkOrders: config.chunkOrders
                 }).pipe(
+                  // The next chunk is parsed while this one commits: one chunk ahead, no more in memory.
+                  Stream.buffer({ capacity: 1 }),
                   Stream.runForEach((chunk) =>
                     Effect.gen(function*() {
                       const at = yield* Clock.currentTimeMillis
