@@ -44,6 +44,21 @@ describe("the reports path under Amazon's failures", () => {
       }).pipe(Effect.provide(engineFor(sim, { ...REPORTS, ORDERSYNC_REPORT_DEADLINE_SECONDS: "1.5" })))
     }))
 
+  it.scopedLive("an expired document URL: a fresh one is fetched and the download resumes; exact", () =>
+    Effect.gen(function*() {
+      const sim = yield* simulator({ timeFactor: FACTOR, sellers: [testSeller("expired", 4000, 67)] })
+      yield* Effect.gen(function*() {
+        yield* addSellers(sim)
+        sim.reports.expireNextDownloads("expired", 2)
+        const status = yield* (yield* Backfill).runInitialBackfill("expired", 365)
+        expect(status.initialBackfillStatus).toBe("success")
+        expect(sim.stats("expired").reports.expiredDownloads).toBe(2)
+        expect(requestsOf(sim, "expired", "getReportDocument")).toBe(13 + 2)
+        expect(requestsOf(sim, "expired", "createReport")).toBe(13)
+        yield* expectRangeExact(sim, "expired")
+      }).pipe(Effect.provide(engineFor(sim, REPORTS)))
+    }))
+
   it.scopedLive("windows without orders end CANCELLED (no data): done, nothing to store; exact", () =>
     Effect.gen(function*() {
       const sim = yield* simulator({ timeFactor: FACTOR, sellers: [testSeller("sparse", 12, 63)] })

@@ -12,6 +12,8 @@ export interface ReportsControl {
   readonly groundTruth: (sellerId: string, reportId: string) => { readonly asOf: Date; readonly orders: ReadonlyArray<ReportOrder> }
   /** The next `count` reports of the seller end FATAL or stay stuck IN_PROGRESS. */
   readonly forceNext: (sellerId: string, fate: Exclude<Fate, "normal">, count?: number) => void
+  /** The seller's next `count` document downloads answer 403 "Request has expired". */
+  readonly expireNextDownloads: (sellerId: string, count?: number) => void
   /** Every report of the seller as getReport renders it, with its drawn fate and row count. */
   readonly list: (sellerId: string) => ReadonlyArray<Record<string, unknown>>
 }
@@ -30,6 +32,7 @@ export const makeReportsControl = (sellerOf: (sellerId: string) => SellerState, 
     return { asOf: new Date(report.snapshotAt), orders: report.fate === "fatal" ? [] : seller.reports.contents(report) }
   },
   forceNext: (sellerId, fate, count = 1) => sellerOf(sellerId).reports.forceNext(fate, count),
+  expireNextDownloads: (sellerId, count = 1) => sellerOf(sellerId).reports.expireNextDownloads(count),
   list: (sellerId) => {
     const at = now()
     return sellerOf(sellerId).reports.list(at).map((report) => ({ ...renderReport(report, at), fate: report.fate, rows: report.rows }))

@@ -94,7 +94,7 @@ export const handleDownload = (
     return xmlError(res, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", {}, requestId)
   }
   const now = context.now()
-  if (now > expires) {
+  if (now > expires || seller.reports.takeForcedExpiry()) {
     seller.stats.reports.expiredDownloads++
     const lifetime = String(Math.round(seller.config.reports.documentUrlLifetimeSeconds))
     return xmlError(res, 403, "AccessDenied", "Request has expired", { "X-Amz-Expires": lifetime, Expires: iso(expires), ServerTime: iso(now) }, requestId)

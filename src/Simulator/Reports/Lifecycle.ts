@@ -74,10 +74,15 @@ export interface ReportStore {
   readonly contents: (report: ReportRecord) => ReadonlyArray<ReportOrder>
   /** Forces the fate of the next `count` reports created, before the drawn shares apply. */
   readonly forceNext: (fate: Fate, count: number) => void
+  /** The next `count` document downloads answer 403 "Request has expired", as a URL used too late would. */
+  readonly expireNextDownloads: (count: number) => void
+  /** Takes one forced expiry, if any is left. */
+  readonly takeForcedExpiry: () => boolean
 }
 
 export const makeReportStore = (options: ReportStoreOptions): ReportStore => {
   const { settings, timeFactor } = options
+  let forcedExpiries = 0
   const ms = (amazonSeconds: number) => (amazonSeconds * SECOND) / timeFactor
   const reports: Array<ReportRecord> = []
   const byId = new Map<string, ReportRecord>()
@@ -162,6 +167,10 @@ export const makeReportStore = (options: ReportStoreOptions): ReportStore => {
     contents,
     forceNext: (fate, count) => {
       for (let k = 0; k < count; k++) forced.push(fate)
-    }
+    },
+    expireNextDownloads: (count) => {
+      forcedExpiries += count
+    },
+    takeForcedExpiry: () => forcedExpiries > 0 && forcedExpiries-- > 0
   }
 }
