@@ -83,7 +83,10 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         const started = yield* Clock.currentTimeMillis
         const [result, upserted] = yield* fenced(lease, Effect.gen(function*() {
           if (options.backfill) yield* stopIfPaused(lease.tenantId)
-          const upsert = yield* orderRepo.upsert(lease.tenantId, orders, options.source)
+          // A report's chunks are large: COPY is 2–2.5× faster than one UNNEST statement there (B6).
+          const upsert = yield* (options.source === "report"
+            ? orderRepo.upsertCopy(lease.tenantId, orders, options.source)
+            : orderRepo.upsert(lease.tenantId, orders, options.source))
           const kept = yield* orderRepo.quarantine(lease.tenantId, quarantined)
           const changed = upsert.inserted + upsert.updated
           return [yield* checkpoint({ orders, quarantined: kept, upserted: changed }), changed] as const

@@ -2,6 +2,7 @@ import * as crypto from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Order, QuarantinedOrder } from "../../Domain/Order.js"
+import { copyInTransaction, csvField } from "./Copy.js"
 
 export const MARKETPLACE = "amazon"
 
@@ -86,6 +87,42 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
       )
     }
 
+    /**
+     * The same upsert through COPY into a temporary staging table and one INSERT … SELECT: 2–2.5× faster than UNNEST
+     * for the large chunks of a report document (B2, B6). Runs inside the caller's transaction, which it needs.
+     */
+    const upsertCopy = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource): Effect.Effect<UpsertResult> => {
+      const orders = newestPerId(chunk)
+      if (orders.length === 0) return Effect.succeed({ inserted: 0, updated: 0 })
+      let csv = ""
+      for (const o of orders) {
+        csv += [
+          o.externalOrderId, o.marketplaceId, o.orderDate.toISOString(), o.lastUpdateDate.toISOString(), o.orderStatus,
+          o.fulfillmentChannel, o.salesChannel, o.totalAmount, o.currency, o.itemsCount, JSON.stringify(o.raw)
+        ].map(csvField).join(",") + "\n"
+      }
+      return sql`CREATE TEMP TABLE IF NOT EXISTS "OrderStaging" (id text, mp text, od timestamptz, lu timestamptz,
+          st text, fc text, sc text, ta numeric, cur text, ic int, raw jsonb) ON COMMIT DELETE ROWS`.pipe(
+        Effect.zipRight(copyInTransaction(`COPY "OrderStaging" FROM STDIN (FORMAT csv)`, Buffer.from(csv))),
+        Effect.zipRight(sql<{ inserted: boolean }>`
+          INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
+            "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
+            "itemsCount", "raw", "createdAt", "updatedAt")
+          SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, u.od AT TIME ZONE 'UTC',
+            u.lu AT TIME ZONE 'UTC', u.st, u.fc, u.sc, u.ta, u.cur, u.ic, u.raw,
+            now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+          FROM "OrderStaging" u
+          ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
+          RETURNING (xmax = 0) AS inserted`),
+        Effect.zipLeft(sql`TRUNCATE "OrderStaging"`),
+        Effect.map((rows) => {
+          const inserted = rows.filter((r) => r.inserted).length
+          return { inserted, updated: rows.length - inserted }
+        }),
+        Effect.orDie
+      )
+    }
+
     /** Keeps orders that did not decode, once each (by content), with the reason. */
     const quarantine = (tenantId: string, items: ReadonlyArray<QuarantinedOrder>): Effect.Effect<number> => {
       if (items.length === 0) return Effect.succeed(0)
@@ -113,6 +150,6 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
         Effect.orDie
       )
 
-    return { upsert, quarantine, summary } as const
+    return { upsert, upsertCopy, quarantine, summary } as const
   })
 }) {}
