@@ -27,7 +27,8 @@ export const mb = (bytes: number) => round(bytes / 1024 / 1024, 1)
 
 /**
  * The environment an engine pointed at this simulator gets: the simulator's own `clientSettings` (endpoints, demo
- * credentials, the scaled 2-minute rule and SPAPI_RATE_SCALE), plus short retries and bench-only secrets.
+ * credentials, the scaled 2-minute rule and SPAPI_RATE_SCALE), plus short retries, bench-only secrets and the Orders API
+ * history path.
  */
 export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, string> = {}): Record<string, string> => ({
   ...clientSettings(simulator),
@@ -36,6 +37,8 @@ export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, s
   SPAPI_REQUEST_TIMEOUT_MS: "5000",
   ORDERSYNC_SECRET_KEY: "bench-secret-key",
   ORDERSYNC_LEASE_TTL: "10",
+  // B1–B4 measure the Orders API path; B6 sets the path it measures.
+  ORDERSYNC_HISTORY_SOURCE: "orders",
   ...extra
 })
 
