@@ -26,11 +26,16 @@ const DOWNLOAD_ATTEMPTS = 5
 
 const TERMINAL = new Set(["DONE", "CANCELLED", "FATAL"])
 
+/** Amazon answered 404: the report (or its document) is gone, e.g. past its 90 days. It is asked again, like a FATAL one. */
+const gone = (error: { readonly _tag: string }) => error._tag === "AmazonRejected" && (error as { readonly status?: number }).status === 404
+
 interface Outcome {
   readonly status: "DONE" | "CANCELLED" | "FATAL"
   readonly documentId: string | null
   readonly processingSeconds: number | null
 }
+
+const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSeconds: null }
 
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
@@ -147,7 +152,10 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             Effect.either
           )
           if (result._tag === "Right") return
-          if (!(result.left instanceof DownloadFailed) || attempt >= DOWNLOAD_ATTEMPTS) return yield* result.left
+          // A cut download can also surface as a gzip stream that ends early.
+          const transient = result.left instanceof DownloadFailed ||
+            (result.left._tag === "ReportDocumentError" && result.left.reason.startsWith("gunzip failed"))
+          if (!transient || attempt >= DOWNLOAD_ATTEMPTS) return yield* result.left
           yield* Effect.logWarning(`${result.left.message}; fetching a fresh document URL, resuming after row ${yield* Ref.get(rowsDone)}`)
         }
       })
@@ -158,14 +166,23 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         let window = start
         while (true) {
           if (window.status === "pending") window = yield* request(lease, seller, marketplaceIds, window)
-          const outcome = yield* poll(lease, seller, window)
+          const outcome = yield* poll(lease, seller, window).pipe(
+            Effect.catchIf(gone, () =>
+              Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
+          )
           if (outcome.processingSeconds !== null) {
             yield* sink.fenced(lease, repo.observeReportSeconds(lease.tenantId, outcome.processingSeconds))
           }
           if (outcome.status === "DONE" && outcome.documentId !== null) {
-            yield* store(lease, seller, window, outcome.documentId)
-            yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
-            return
+            const stored = yield* store(lease, seller, window, outcome.documentId).pipe(
+              Effect.as(true),
+              Effect.catchIf(gone, () =>
+                Effect.as(Effect.logWarning(`the document of report ${window.reportId} is no longer known to Amazon`), false))
+            )
+            if (stored) {
+              yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
+              return
+            }
           }
           if (outcome.status === "CANCELLED") {
             // Amazon cancels a report that has no data: the window is empty.
