@@ -1,9 +1,8 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { scoped as simulator } from "../../src/Simulator/index.js"
 import { freshDatabaseUrl, onDatabase } from "../support/Database.js"
-import { expectExactly, simulatorEnv, type StoredOrder, testSeller } from "../support/Engine.js"
+import { expectRangeExact, simulatorEnv, testSeller } from "../support/Engine.js"
 import { eventually, ordersync, ordersyncDone } from "../support/Process.js"
 
 const KILLS = 4
@@ -45,14 +44,7 @@ describe("one-shot backfill killed with SIGKILL", () => {
       })
       const stats = sim.stats("kill-me")
       expect(stats.pageRefetches).toBeLessThanOrEqual(KILLS)
-      const { run, stored } = yield* Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        const [run] = yield* sql<{ rangeStart: Date; rangeEnd: Date }>`SELECT "rangeStart", "rangeEnd" FROM "OrderSyncBackfill"`
-        const stored = yield* sql<StoredOrder>`SELECT "externalOrderId", "orderDate", "lastUpdateDate", "orderStatus",
-          "totalAmount"::text AS "totalAmount", "currency", "fulfillmentChannel" FROM "Order" WHERE "tenantId" = 'kill-me'`
-        return { run: run!, stored }
-      }).pipe(onDatabase(url))
-      expectExactly(stored, sim.groundTruth("kill-me", { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))
+      yield* expectRangeExact(sim, "kill-me").pipe(onDatabase(url))
     }))
 
   it.scopedLive("Ctrl-C pauses the run after committing; the same command resumes it; a second run meanwhile is refused", () =>

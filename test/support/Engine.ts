@@ -1,9 +1,8 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { expect } from "vitest"
 import { registerSimulatorSellers } from "../../src/Cli/SimulatorTenants.js"
 import { engineOver } from "../../src/Services/Engine.js"
-import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
 import { clientSettings, type GroundTruthOrder, sellerNamed, type SimulatorHandle } from "../../src/Simulator/index.js"
 import { TestSql } from "./Database.js"
 
@@ -90,10 +89,13 @@ export const testSeller = sellerNamed
 export const requestsOf = (simulator: SimulatorHandle, sellerId: string, operation: string) =>
   Object.values(simulator.stats(sellerId).requests[operation] ?? {}).reduce((sum, n) => sum + n, 0)
 
-/** The backfill's range holds exactly the ground truth now. */
+/** The backfill's range holds exactly the ground truth now (needs only SQL: also for a child process's database). */
 export const expectRangeExact = (simulator: SimulatorHandle, tenantId: string) =>
   Effect.gen(function*() {
-    const run = Option.getOrThrow(yield* (yield* SyncStateRepo).run(tenantId))
+    const sql = yield* SqlClient.SqlClient
+    const [run] = yield* sql<{ rangeStart: Date; rangeEnd: Date }>`
+      SELECT "rangeStart", "rangeEnd" FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`.pipe(Effect.orDie)
+    if (run === undefined) throw new Error(`tenant ${tenantId} has no backfill run`)
     const stored = (yield* storedOrders(tenantId)).filter((o) => o.orderDate >= run.rangeStart && o.orderDate <= run.rangeEnd)
     expectExactly(stored, simulator.groundTruth(tenantId, { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))
   })
