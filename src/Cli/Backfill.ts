@@ -55,7 +55,9 @@ const run = Command.make("run", { tenant: tenantOption, days, restart, json: jso
     yield* show(o.json)(status)
   }).pipe(reportFailure, Effect.provide(EngineLive))).pipe(
     Command.withDescription(
-      "Backfill a tenant's orders of the last --days days. Resumes where a previous run stopped; Ctrl-C commits the page in flight and pauses."
+      "Backfill a tenant's orders of the last --days days, through the Orders API or Amazon's order reports " +
+        "(ORDERSYNC_HISTORY_SOURCE=auto|orders|reports; auto picks the faster for this seller and says why). " +
+        "Resumes where a previous run stopped; Ctrl-C commits the chunk in flight and pauses."
     )
   )
 
