@@ -9,11 +9,11 @@ import { TestSql } from "../support/Database.js"
 import { expectExactly, simulatorEnv, storedOrders, testSeller } from "../support/Engine.js"
 import { eventually } from "../support/Process.js"
 
-const daemonFor = (sim: SimulatorHandle) =>
+const daemonFor = (sim: SimulatorHandle, extra: Record<string, string> = {}) =>
   Daemon.Default.pipe(
     Layer.provideMerge(engineOver(TestSql)),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(
-      simulatorEnv(sim, { ORDERSYNC_POLL_SECONDS: "0.2", ORDERSYNC_DELTA_INTERVAL_SECONDS: "1" })
+      simulatorEnv(sim, { ORDERSYNC_POLL_SECONDS: "0.2", ORDERSYNC_DELTA_INTERVAL_SECONDS: "1", ...extra })
     )))))
   )
 
@@ -70,5 +70,30 @@ describe("the daemon in one process", () => {
           eventually(async () => !(await Effect.runPromise(daemon.holding)).includes("late") || undefined, { what: "late to be dropped" })
         )
       }).pipe(Effect.provide(daemonFor(sim)))
+    }))
+
+  it.scopedLive("with the default history source (auto): a small seller through the Orders API, a large one through reports, both exact, then delta syncs", () =>
+    Effect.gen(function*() {
+      const sim = yield* simulator({ timeFactor: 3600, sellers: [testSeller("few", 150, 84), testSeller("many", 40_000, 85)] })
+      yield* Effect.gen(function*() {
+        const backfill = yield* Backfill
+        const status = (tenantId: string) => Effect.runPromise(backfill.getBackfillStatus(tenantId))
+        yield* add(sim, "few")
+        yield* add(sim, "many")
+        for (const [tenantId, path] of [["few", "orders"], ["many", "reports"]] as const) {
+          yield* Effect.promise(() =>
+            eventually(async () => (await status(tenantId)).initialBackfillStatus === "success" || undefined, { what: `${tenantId} to finish` })
+          )
+          const run = yield* backfill.getBackfillStatus(tenantId)
+          expect(run.progress.historySource).toBe(path)
+          expectExactly(
+            yield* storedOrders(tenantId),
+            sim.groundTruth(tenantId, { createdAfter: new Date(run.progress.rangeStart!), createdBefore: new Date(run.progress.rangeEnd!) })
+          )
+          yield* Effect.promise(() =>
+            eventually(async () => ((await status(tenantId)).lastSyncAt ?? "") > run.initialBackfillDoneAt! || undefined, { what: `a delta sync of ${tenantId}` })
+          )
+        }
+      }).pipe(Effect.provide(daemonFor(sim, { ORDERSYNC_HISTORY_SOURCE: "auto" })))
     }))
 })
