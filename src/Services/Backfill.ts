@@ -15,9 +15,6 @@ import { type Lease, Leases } from "./Store/Leases.js"
 import { SyncStateRepo, type Window } from "./Store/SyncStateRepo.js"
 import { type TenantConnection, Tenants } from "./Store/Tenants.js"
 
-export { BackfillConfig } from "./History/BackfillConfig.js"
-export type { DeltaResult } from "./Delta.js"
-
 export interface RunOptions {
   /** Start over even when a run is finished or half done. */
   readonly restart?: boolean
@@ -115,7 +112,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         const resumable = Option.exists(run, (r) => r.finishedAt === null && r.days === days) && !options.restart
         yield* sink.fenced(lease, Effect.gen(function*() {
           if (!resumable) {
-            const rangeEnd = yield* ordersSource.listableUntil(tenant)
+            const rangeEnd = yield* client.listableUntil(tenant)
             const rangeStart = new Date(rangeEnd.getTime() - days * 86_400_000)
             yield* repo.startRun(tenantId, days, rangeStart, rangeEnd)
             yield* repo.patchState(tenantId, { status: "in_progress", days, doneAt: null, lastError: null })

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Option, Stream } from "effect"
 import { BackfillNotDone, PageTokenRejected } from "../Domain/Errors.js"
 import { BackfillConfig } from "./History/BackfillConfig.js"
-import { OrdersSource } from "./History/OrdersSource.js"
+import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { maxDate, Sink } from "./History/Sink.js"
 import { Orders } from "./Orders.js"
 import { Leases } from "./Store/Leases.js"
@@ -28,7 +28,7 @@ export class Delta extends Effect.Service<Delta>()("ordersync/Delta", {
     const orders = yield* Orders
     const repo = yield* SyncStateRepo
     const sink = yield* Sink
-    const source = yield* OrdersSource
+    const client = yield* SpApiClient
     const config = yield* BackfillConfig
     const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
@@ -41,7 +41,7 @@ export class Delta extends Effect.Service<Delta>()("ordersync/Delta", {
             const cursor = Option.getOrNull(Option.flatMap(state, (s) => Option.fromNullable(s.cursor)))
             if (cursor === null) return yield* new BackfillNotDone({ tenantId })
             const after = new Date(cursor.getTime() - Duration.toMillis(config.deltaOverlap))
-            let before = yield* source.listableUntil(tenant)
+            let before = yield* client.listableUntil(tenant)
             const totals = { pages: 0, orders: 0, requests: 0 }
             if (before > after) {
               let restarts = 0
@@ -72,7 +72,7 @@ export class Delta extends Effect.Service<Delta>()("ordersync/Delta", {
                 if (result.left._tag === "ListingBoundRefused" && !boundRefused) {
                   // The host's clock runs ahead of Amazon's by more than the margin: an earlier bound, once.
                   boundRefused = true
-                  before = yield* source.listableUntil(tenant, 2)
+                  before = yield* client.listableUntil(tenant, 2)
                   yield* Effect.logWarning(`${result.left.message}; retrying with ${before.toISOString()}`)
                   if (before <= from) break
                   continue

@@ -1,9 +1,9 @@
-import { Config, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
+import { Config, Effect, Option, Schema, Stream } from "effect"
 import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026 } from "../Domain/AmazonOrders.js"
 import { DatasetsMissing } from "../Domain/Errors.js"
 import type { DecodedOrder } from "../Domain/Order.js"
 import * as Permits from "./Permits.js"
-import { type MemoryBudget, type QuotaWait, type RequestOptions, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
+import { type MemoryBudget, type QuotaWait, type RequestOptions, schemaBody, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 
 /** One listing of orders: a date family, its bounds, and where the pagination stands. */
@@ -46,9 +46,6 @@ const GetOrdersBody = Schema.Struct({
   payload: Schema.Struct({ Orders: Schema.Array(Schema.Unknown), NextToken: Schema.optional(Schema.String) })
 })
 
-const decoder = <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) =>
-  Either.mapLeft(Schema.decodeUnknownEither(schema)(body), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
-
 const iso = (date: Date) => date.toISOString()
 
 /** An Orders API version: how to ask for a page and how to read one. */
@@ -83,7 +80,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["includedData", INCLUDED_DATA_2026.join(",")],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
           ]
-        }, decoder(SearchOrdersBody), budget, options).pipe(
+        }, schemaBody(SearchOrdersBody), budget, options).pipe(
           Effect.filterOrFail(
             (response) => response.body.orders.length === 0 || !response.body.orders.every(lacksDatasets2026),
             () => new DatasetsMissing({ operation: "searchOrders", datasets: INCLUDED_DATA_2026.join(",") })
@@ -114,7 +111,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["MaxResultsPerPage", "100"],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["NextToken", token] as const] })
           ]
-        }, decoder(GetOrdersBody), budget, options).pipe(
+        }, schemaBody(GetOrdersBody), budget, options).pipe(
           Effect.map((response) =>
             new Page(
               response.body.payload.Orders.map(decodeV0),

@@ -1,7 +1,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Data, Effect, Either, ParseResult, Schema, Stream } from "effect"
-import { type SellerAuth, SpApiClient, type SpApiError, type SpApiResponse } from "./SpApi/SpApiClient.js"
+import { Data, Effect, Either, Schema, Stream } from "effect"
+import { schemaBody, type SellerAuth, SpApiClient } from "./SpApi/SpApiClient.js"
 
 /** The flat-file order report by purchase date: every order (one row per item) created in the window. */
 export const ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
@@ -23,11 +23,8 @@ const ReportDocument = Schema.Struct({
 })
 export type ReportDocument = typeof ReportDocument.Type
 
-const decoder = <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) =>
-  Either.mapLeft(Schema.decodeUnknownEither(schema)(body), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
-
 /** The document URL did not serve the document: expired (403), or the download failed. A fresh URL may. */
-export class DownloadFailed extends Data.TaggedError("DownloadFailed")<{ readonly reason: string; readonly expired: boolean }> {
+export class DownloadFailed extends Data.TaggedError("DownloadFailed")<{ readonly reason: string }> {
   override get message() {
     return `report document download failed: ${this.reason}`
   }
@@ -49,8 +46,8 @@ export class Reports extends Effect.Service<Reports>()("ordersync/Reports", {
     const createReport = (
       seller: SellerAuth,
       window: { readonly startAt: Date; readonly endAt: Date; readonly marketplaceIds: ReadonlyArray<string> }
-    ): Effect.Effect<SpApiResponse<{ readonly reportId: string }>, SpApiError> =>
-      client.request(seller, {
+    ) =>
+      client.call(seller, {
         operation: "createReport",
         method: "POST",
         path: `${base}/reports`,
@@ -62,48 +59,47 @@ export class Reports extends Effect.Service<Reports>()("ordersync/Reports", {
           dataStartTime: window.startAt.toISOString(),
           dataEndTime: window.endAt.toISOString()
         }
-      }, decoder(CreateReportResponse)) as Effect.Effect<SpApiResponse<{ readonly reportId: string }>, SpApiError>
+      }, schemaBody(CreateReportResponse))
 
     const getReport = (seller: SellerAuth, reportId: string) =>
-      client.request(seller, {
+      client.call(seller, {
         operation: "getReport",
         path: `${base}/reports/${encodeURIComponent(reportId)}`,
         params: [],
         paginated: false
-      }, decoder(Report)) as Effect.Effect<SpApiResponse<Report>, SpApiError>
+      }, schemaBody(Report))
 
     /** Only a report still IN_QUEUE can be cancelled; Amazon refuses the others (400), which is fine here. */
     const cancelReport = (seller: SellerAuth, reportId: string) =>
-      client.request(seller, {
+      client.call(seller, {
         operation: "cancelReport",
         method: "DELETE",
         path: `${base}/reports/${encodeURIComponent(reportId)}`,
         params: [],
         paginated: false
-      }, (body) => Either.right(body)) as Effect.Effect<SpApiResponse<unknown>, SpApiError>
+      }, (body) => Either.right(body))
 
     const getReportDocument = (seller: SellerAuth, documentId: string) =>
-      client.request(seller, {
+      client.call(seller, {
         operation: "getReportDocument",
         path: `${base}/documents/${encodeURIComponent(documentId)}`,
         params: [],
         paginated: false
-      }, decoder(ReportDocument)) as Effect.Effect<SpApiResponse<ReportDocument>, SpApiError>
+      }, schemaBody(ReportDocument))
 
     /** Opens a document URL (presigned: no SP-API token) and hands over its bytes as they arrive. */
     const download = (url: string): Effect.Effect<Download, DownloadFailed> =>
       http.execute(HttpClientRequest.get(url)).pipe(
-        Effect.mapError((e) => new DownloadFailed({ reason: e.message, expired: false })),
+        Effect.mapError((e) => new DownloadFailed({ reason: e.message })),
         Effect.flatMap((response) =>
           response.status === 200
             ? Effect.succeed({
               contentType: response.headers["content-type"],
-              body: response.stream.pipe(Stream.mapError((e) => new DownloadFailed({ reason: e.message, expired: false })))
+              body: response.stream.pipe(Stream.mapError((e) => new DownloadFailed({ reason: e.message })))
             })
             : Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text) =>
               Effect.fail(new DownloadFailed({
-                reason: `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`,
-                expired: response.status === 403
+                reason: `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`
               }))))
       )
 

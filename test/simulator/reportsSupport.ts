@@ -1,17 +1,10 @@
 import { gunzipSync } from "node:zlib"
 import { expect } from "vitest"
 import type { SimulatorHandle } from "../../src/Simulator/Server.js"
-import { type Client, eventually } from "./support.js"
+import { type Client, eventually, type Reply } from "./support.js"
 
 export const BY_ORDER_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 export const BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
-
-export interface Answer {
-  readonly status: number
-  readonly headers: Headers
-  readonly body: any
-  readonly text: string
-}
 
 /** Every Reports API answer the tests saw, for the model check. */
 export const seen: Array<{ readonly operation: string; readonly status: number; readonly body: unknown }> = []
@@ -21,7 +14,7 @@ const operationOf = (method: string, pathname: string): string =>
   pathname === "/reports/2021-06-30/reports" ? (method === "POST" ? "createReport" : "getReports") :
   method === "DELETE" ? "cancelReport" : "getReport"
 
-export const call = async (simulator: SimulatorHandle, method: string, pathAndQuery: string, token: string | undefined, body?: unknown): Promise<Answer> => {
+export const call = async (simulator: SimulatorHandle, method: string, pathAndQuery: string, token: string | undefined, body?: unknown): Promise<Reply> => {
   const headers: Record<string, string> = {}
   if (token !== undefined) headers["x-amz-access-token"] = token
   if (body !== undefined) headers["content-type"] = "application/json"

@@ -1,7 +1,6 @@
 import { Clock, Duration, Effect, Option, Ref, Stream } from "effect"
 import * as Permits from "../Permits.js"
 import { Orders, type Page, type PageQuery } from "../Orders.js"
-import { AmazonClock } from "../SpApi/AmazonClock.js"
 import { type SellerAuth, SpApiClient } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
 import { SyncStateRepo, type Window } from "../Store/SyncStateRepo.js"
@@ -24,16 +23,8 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
     const repo = yield* SyncStateRepo
     const sink = yield* Sink
     const client = yield* SpApiClient
-    const amazonClock = yield* AmazonClock
     const config = yield* BackfillConfig
     const turns = yield* Permits.make(config.fetchingTenants)
-
-    /**
-     * The latest `*Before` Amazon accepts: Amazon's now (from its Date headers) minus the 2-minute rule and a margin;
-     * `widen` multiplies the margin, after Amazon refused a bound all the same.
-     */
-    const listableUntil = (seller: SellerAuth, widen = 1) =>
-      Effect.zipRight(client.syncClock(seller), amazonClock.listableUntil(seller.region, widen))
 
     const commitPage = (lease: Lease, window: Ref.Ref<Window>, page: Page, activeMillis: number) =>
       Effect.gen(function*() {
@@ -136,7 +127,7 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
             // The host's clock runs ahead of Amazon's by more than the margin: end the window earlier, once (the
             // delta sync lists what the backfill's range no longer covers).
             boundRefused = true
-            const end = yield* listableUntil(seller, 2)
+            const end = yield* client.listableUntil(seller, 2)
             yield* Effect.logWarning(`${result.left.message}; ending window ${refused.windowIndex} at ${end.toISOString()} and retrying`)
             yield* Ref.set(window, yield* sink.fenced(lease, repo.restartWindow(lease.tenantId, refused, end)))
             continue
@@ -150,6 +141,6 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
         return yield* Ref.get(window)
       })
 
-    return { runWindow, listableUntil } as const
+    return { runWindow } as const
   })
 }) {}

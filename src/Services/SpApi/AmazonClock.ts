@@ -38,6 +38,8 @@ export class AmazonClock extends Effect.Service<AmazonClock>()("ordersync/Amazon
         const low = Math.max(known?.low ?? -Infinity, sample.low)
         const high = Math.min(known?.high ?? Infinity, sample.high)
         const next = known !== undefined && low <= high ? { low, high } : sample
+        // Once the estimate has settled, most answers change nothing: nothing to record.
+        if (known !== undefined && next.low === known.low && next.high === known.high) return Effect.void
         intervals.set(source, next)
         const offset = (next.low + next.high) / 2
         const report = Math.abs(offset) > NOTABLE_SKEW_MS && (reported === undefined || Math.abs(offset - reported) > NOTABLE_SKEW_MS)

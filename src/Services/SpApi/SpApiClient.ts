@@ -1,6 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Clock, Data, Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, Redacted, Ref, Schedule, Schema, Scope } from "effect"
+import { Clock, Data, Duration, Effect, Either, ExecutionStrategy, Exit, Metric, Option, ParseResult, Redacted, Ref, Schedule, Schema, Scope } from "effect"
 import {
   AccessTokenExpired,
   AmazonRejected,
@@ -38,6 +38,10 @@ export interface SpApiRequest {
 
 /** Checks a 200 body's shape: a body that does not fit is a transient failure, retried like a cut-off one. */
 export type BodyDecoder<A> = (body: unknown) => Either.Either<A, string>
+
+/** A BodyDecoder from a Schema, its failure said as Schema's tree of what did not fit. */
+export const schemaBody = <A, I>(schema: Schema.Schema<A, I>): BodyDecoder<A> => (body) =>
+  Either.mapLeft(Schema.decodeUnknownEither(schema)(body), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
 
 export interface SpApiResponse<A> {
   readonly body: A
@@ -281,15 +285,22 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
     /** Waits until the tenant's bucket for `operation` has a token, without taking it (see TokenBucket.ready). */
     const ready = (tenantId: string, operation: string) => Effect.flatMap(bucket(tenantId, operation), (b) => b.ready)
 
-    /**
-     * Makes sure Amazon's clock is known for the seller's region before a listing bound is computed: without an
-     * answer from Amazon yet, a token exchange with Login with Amazon tells it. Best effort: the first request
-     * reports any failure.
-     */
-    const syncClock = (seller: SellerAuth) =>
-      Effect.flatMap(clock.known(seller.region), (known) =>
-        known ? Effect.void : Effect.ignore(tokens.get(seller.tenantId, seller.refreshToken)))
+    /** One call that waits for its quota itself (no `parkAfter`), so it never ends with QuotaWait. */
+    const call = <A>(seller: SellerAuth, req: SpApiRequest, decode: BodyDecoder<A>): Effect.Effect<SpApiResponse<A>, SpApiError> =>
+      request(seller, req, decode).pipe(Effect.catchTag("QuotaWait", (wait) => Effect.die(wait)))
 
-    return { request, plan, quota, ready, syncClock } as const
+    /**
+     * The latest `*Before` Amazon accepts: Amazon's now (from its Date headers) minus the 2-minute rule and a margin;
+     * `widen` multiplies the margin, after Amazon refused a bound all the same. Without an answer from Amazon yet, a
+     * token exchange with Login with Amazon tells its clock first (best effort: the first request reports a failure).
+     */
+    const listableUntil = (seller: SellerAuth, widen = 1) =>
+      Effect.flatMap(clock.known(seller.region), (known) =>
+        Effect.zipRight(
+          known ? Effect.void : Effect.ignore(tokens.get(seller.tenantId, seller.refreshToken)),
+          clock.listableUntil(seller.region, widen)
+        ))
+
+    return { request, call, plan, quota, ready, listableUntil } as const
   })
 }) {}

@@ -89,7 +89,8 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
 
     /**
      * The same upsert through COPY into a temporary staging table and one INSERT … SELECT: 2–2.5× faster than UNNEST
-     * for the large chunks of a report document (B2, B6). Runs inside the caller's transaction, which it needs.
+     * for the large chunks of a report document (B2, B6). Runs inside the caller's transaction, which it needs, once
+     * per transaction: the staging rows go at commit (or rollback).
      */
     const upsertCopy = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource): Effect.Effect<UpsertResult> => {
       const orders = newestPerId(chunk)
@@ -114,7 +115,6 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
           FROM "OrderStaging" u
           ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
           RETURNING (xmax = 0) AS inserted`),
-        Effect.zipLeft(sql`TRUNCATE "OrderStaging"`),
         Effect.map((rows) => {
           const inserted = rows.filter((r) => r.inserted).length
           return { inserted, updated: rows.length - inserted }
