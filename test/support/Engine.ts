@@ -53,33 +53,50 @@ const comparable = (o: {
   channel: string | null
 }) => `${o.id} ${o.created} ${o.updated} ${o.status} ${o.total === null ? "null" : Number(o.total).toFixed(2)} ${o.currency} ${o.channel}`
 
+const storedComparable = (o: StoredOrder) =>
+  comparable({
+    id: o.externalOrderId,
+    created: o.orderDate.toISOString(),
+    updated: o.lastUpdateDate.toISOString(),
+    status: o.orderStatus,
+    total: o.totalAmount,
+    currency: o.currency,
+    channel: o.fulfillmentChannel
+  })
+
+const truthComparable = (o: GroundTruthOrder) =>
+  comparable({
+    id: o.orderId,
+    created: new Date(o.createdTime).toISOString(),
+    updated: new Date(o.lastUpdatedTime).toISOString(),
+    status: o.status,
+    total: o.totalAmount,
+    currency: o.currency,
+    channel: o.fulfillmentChannel
+  })
+
 /** The table holds exactly the ground truth: same ids, versions, status, total, currency and channel, nothing more. */
 export const expectExactly = (stored: ReadonlyArray<StoredOrder>, truth: ReadonlyArray<GroundTruthOrder>) => {
-  const actual = stored.map((o) =>
-    comparable({
-      id: o.externalOrderId,
-      created: o.orderDate.toISOString(),
-      updated: o.lastUpdateDate.toISOString(),
-      status: o.orderStatus,
-      total: o.totalAmount,
-      currency: o.currency,
-      channel: o.fulfillmentChannel
-    })
-  ).sort()
-  const expected = truth.map((o) =>
-    comparable({
-      id: o.orderId,
-      created: new Date(o.createdTime).toISOString(),
-      updated: new Date(o.lastUpdatedTime).toISOString(),
-      status: o.status,
-      total: o.totalAmount,
-      currency: o.currency,
-      channel: o.fulfillmentChannel
-    })
-  ).sort()
+  const actual = stored.map(storedComparable).sort()
+  const expected = truth.map(truthComparable).sort()
   expect(new Set(stored.map((o) => o.externalOrderId)).size).toBe(stored.length)
   expect(actual.length).toBe(expected.length)
   expect(actual).toEqual(expected)
+}
+
+/**
+ * After a backfill that ran while orders changed: exactly the ground truth's orders (same ids, once each), each stored
+ * as it was at `earlier` (the run's end: the delta sync's to bring forward) or as it is in `later`.
+ */
+export const expectExactlyAsOfEither = (
+  stored: ReadonlyArray<StoredOrder>,
+  earlier: ReadonlyArray<GroundTruthOrder>,
+  later: ReadonlyArray<GroundTruthOrder>
+) => {
+  expect(new Set(stored.map((o) => o.externalOrderId)).size).toBe(stored.length)
+  expect(stored.map((o) => o.externalOrderId).sort()).toEqual(later.map((o) => o.orderId).sort())
+  const versions = new Set([...earlier, ...later].map(truthComparable))
+  expect(stored.map(storedComparable).filter((row) => !versions.has(row))).toEqual([])
 }
 
 /** A simulator seller named like its tenant. */
