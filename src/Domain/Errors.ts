@@ -149,3 +149,25 @@ export class ListingBoundRefused extends Schema.TaggedError<ListingBoundRefused>
     return `${this.operation}: Amazon refused the listing's upper bound as too recent (${this.reason})`
   }
 }
+
+/** A row read from the database holds a value of a shape ordersync does not know (a defect: it names where). */
+export class UnreadableRow extends Schema.TaggedError<UnreadableRow>()("UnreadableRow", {
+  table: Schema.String,
+  column: Schema.String,
+  value: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `"${this.table}"."${this.column}" holds ${this.value}: ${this.reason}`
+  }
+}
+
+/** A table ordersync shares with the original backend has a column it cannot read, write or fill (found at start). */
+export class IncompatibleTable extends Schema.TaggedError<IncompatibleTable>()("IncompatibleTable", {
+  table: Schema.String,
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `"${this.table}" cannot be shared with the original backend as it is: ${this.problems.join("; ")}`
+  }
+}

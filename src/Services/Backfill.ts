@@ -103,8 +103,11 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         const tenantId = tenant.tenantId
         const run = yield* repo.run(tenantId)
         const state = yield* repo.state(tenantId)
-        const finished = Option.exists(state, (s) => s.initialBackfillStatus === "success") &&
-          Option.exists(run, (r) => r.finishedAt !== null && r.days === days)
+        // Without a run of ours, a finished state is the original backend's own backfill: it is kept.
+        const finished = Option.exists(state, (s) => s.initialBackfillStatus === "success") && Option.match(run, {
+          onNone: () => Option.exists(state, (s) => s.initialBackfillDoneAt !== null && (s.initialBackfillDays ?? days) === days),
+          onSome: (r) => r.finishedAt !== null && r.days === days
+        })
         if (finished && !options.restart) {
           yield* Effect.logInfo(`tenant ${tenantId}: the ${days}-day backfill is already complete (restart to fetch it again)`)
           return

@@ -38,7 +38,8 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
         return new BackfillProgress({
           rangeStart: null, rangeEnd: null, startedAt: null, windowsDone: 0, windowsTotal: 0, pages: 0,
           ordersFetched: 0, requests: 0, requestsPer100Orders: null, throttledRequests: 0, quarantinedOrders: 0,
-          coverage: 0, ordersPerMinute: null, requestsPerMinute: null, estimatedSecondsRemaining: null,
+          // No run of ours, yet done: the original backend finished this tenant's history.
+          coverage: done ? 1 : 0, ordersPerMinute: null, requestsPerMinute: null, estimatedSecondsRemaining: null,
           historySource: null, historyReason: null, reports: null
         })
       }

@@ -19,9 +19,13 @@ export const simulatorEnv = (simulator: SimulatorHandle, extra: Record<string, s
   ...extra
 })
 
-/** The engine on a fresh database of its own, configured for the simulator. */
-export const engineFor = (simulator: SimulatorHandle, extra: Record<string, string> = {}) =>
-  engineOver(TestSql).pipe(
+/** The engine on a fresh database of its own (or the given one), configured for the simulator. */
+export const engineFor = (
+  simulator: SimulatorHandle,
+  extra: Record<string, string> = {},
+  database: Layer.Layer<SqlClient.SqlClient> = TestSql
+) =>
+  engineOver(database).pipe(
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(simulatorEnv(simulator, extra))))))
   )
 

@@ -1,8 +1,11 @@
 import * as crypto from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import type { Order, QuarantinedOrder } from "../../Domain/Order.js"
+import { StoredTime } from "../../Domain/StoredTime.js"
 import { copyInTransaction, csvField } from "./Copy.js"
+import { decodeRows } from "./Rows.js"
+import { fromTimestamptz, SharedColumns } from "./SharedColumns.js"
 
 export const MARKETPLACE = "amazon"
 
@@ -48,10 +51,27 @@ const newestPerId = (orders: ReadonlyArray<Order>): ReadonlyArray<Order> => {
   return byId.size === orders.length ? orders : [...byId.values()]
 }
 
+const Summary = Schema.Struct({
+  ordersCount: Schema.NumberFromString,
+  oldestOrderDate: Schema.NullOr(StoredTime),
+  quarantined: Schema.NumberFromString
+})
+
 /** "Order" rows and the quarantine. Callers run these inside their chunk's transaction. */
 export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const { order: types } = yield* SharedColumns
+    // The row's times, from timestamptz (u.od, u.lu) to the types the existing columns have.
+    const times = sql.literal([
+      fromTimestamptz(types.orderDate, "u.od"),
+      fromTimestamptz(types.lastUpdateDate, "u.lu")
+    ].join(", "))
+    const stamps = sql.literal([
+      fromTimestamptz(types.createdAt, "now()"),
+      fromTimestamptz(types.updatedAt, "now()")
+    ].join(", "))
+    const decodeSummary = decodeRows("Order", Summary)
 
     /** One statement for the whole chunk, under ON_CONFLICT_NEWER_ONLY (…_REPORT for a report's rows). */
     const upsert = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource = "api"): Effect.Effect<UpsertResult> => {
@@ -61,9 +81,8 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
         INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
           "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
           "itemsCount", "raw", "createdAt", "updatedAt")
-        SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, u.od AT TIME ZONE 'UTC',
-          u.lu AT TIME ZONE 'UTC', u.st, u.fc, u.sc, u.ta::numeric, u.cur, u.ic, u.raw::jsonb,
-          now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, ${times}, u.st, u.fc, u.sc,
+          u.ta::numeric, u.cur, u.ic, u.raw::jsonb, ${stamps}
         FROM UNNEST(
           ${orders.map((o) => o.externalOrderId)}::text[],
           ${orders.map((o) => o.marketplaceId)}::text[],
@@ -109,9 +128,8 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
           INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
             "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
             "itemsCount", "raw", "createdAt", "updatedAt")
-          SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, u.od AT TIME ZONE 'UTC',
-            u.lu AT TIME ZONE 'UTC', u.st, u.fc, u.sc, u.ta, u.cur, u.ic, u.raw,
-            now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+          SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, ${times}, u.st, u.fc, u.sc, u.ta,
+            u.cur, u.ic, u.raw, ${stamps}
           FROM "OrderStaging" u
           ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
           RETURNING (xmax = 0) AS inserted`),
@@ -138,18 +156,16 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
     }
 
     const summary = (tenantId: string) =>
-      sql<{ ordersCount: string; oldestOrderDate: Date | null; quarantined: string }>`
-        SELECT (SELECT count(*) FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}) AS "ordersCount",
+      sql`
+        SELECT (SELECT count(*) FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE})::text AS "ordersCount",
                (SELECT min("orderDate") FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}) AS "oldestOrderDate",
-               (SELECT count(*) FROM "OrderSyncQuarantine" WHERE "tenantId" = ${tenantId}) AS "quarantined"`.pipe(
-        Effect.map(([row]) => ({
-          ordersCount: Number(row!.ordersCount),
-          oldestOrderDate: row!.oldestOrderDate,
-          quarantined: Number(row!.quarantined)
-        })),
-        Effect.orDie
+               (SELECT count(*) FROM "OrderSyncQuarantine" WHERE "tenantId" = ${tenantId})::text AS "quarantined"`.pipe(
+        Effect.orDie,
+        Effect.flatMap(decodeSummary),
+        Effect.map(([row]) => row!)
       )
 
     return { upsert, upsertCopy, quarantine, summary } as const
-  })
+  }),
+  dependencies: [SharedColumns.Default]
 }) {}

@@ -1,51 +1,62 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, Option } from "effect"
+import type { Fragment } from "@effect/sql/Statement"
+import { Effect, Option, Schema } from "effect"
+import { StoredTime } from "../../Domain/StoredTime.js"
 import { MARKETPLACE } from "./OrderRepo.js"
+import { decodeRows } from "./Rows.js"
+import { SharedColumns } from "./SharedColumns.js"
 
-export type BackfillStatusValue = "in_progress" | "success" | "failed" | "paused"
+const BackfillStatusValue = Schema.Literal("in_progress", "success", "failed", "paused")
+export type BackfillStatusValue = typeof BackfillStatusValue.Type
 
-/** The seed's "MarketplaceSyncState" row. */
-export interface SyncState {
-  readonly cursor: Date | null
-  readonly lastSyncAt: Date | null
-  readonly lastError: string | null
-  readonly initialBackfillDays: number | null
-  readonly initialBackfillDoneAt: Date | null
-  readonly initialBackfillStatus: BackfillStatusValue | null
-}
+// Counters are BIGINT, which the driver returns as text.
+const Count = Schema.Union(Schema.Number, Schema.NumberFromString)
+
+/** The original backend's "MarketplaceSyncState" row; its times may be held as text (see SharedColumns). */
+const SyncStateRow = Schema.Struct({
+  cursor: Schema.NullOr(StoredTime),
+  lastSyncAt: Schema.NullOr(StoredTime),
+  lastError: Schema.NullOr(Schema.String),
+  initialBackfillDays: Schema.NullOr(Schema.Int),
+  initialBackfillDoneAt: Schema.NullOr(StoredTime),
+  initialBackfillStatus: Schema.NullOr(BackfillStatusValue)
+})
+export interface SyncState extends Schema.Schema.Type<typeof SyncStateRow> {}
 
 /** A backfill run: its range and counters. */
-export interface BackfillRun {
-  readonly days: number
-  readonly rangeStart: Date
-  readonly rangeEnd: Date
-  readonly startedAt: Date
-  readonly finishedAt: Date | null
-  readonly ordersFetched: number
-  readonly pages: number
-  readonly requests: number
-  readonly throttled: number
-  readonly quarantined: number
-  readonly activeMillis: number
+const BackfillRunRow = Schema.Struct({
+  days: Schema.Int,
+  rangeStart: Schema.ValidDateFromSelf,
+  rangeEnd: Schema.ValidDateFromSelf,
+  startedAt: Schema.ValidDateFromSelf,
+  finishedAt: Schema.NullOr(Schema.ValidDateFromSelf),
+  ordersFetched: Count,
+  pages: Count,
+  requests: Count,
+  throttled: Count,
+  quarantined: Count,
+  activeMillis: Count,
   /** The history path the planner chose (`orders` or `reports`) and why; null until it chose. */
-  readonly historySource: "orders" | "reports" | null
-  readonly historyReason: string | null
+  historySource: Schema.NullOr(Schema.Literal("orders", "reports")),
+  historyReason: Schema.NullOr(Schema.String),
   /** Mean processing time of this seller's reports seen so far, in seconds (kept across runs). */
-  readonly reportSecondsObserved: number | null
-}
+  reportSecondsObserved: Schema.NullOr(Schema.Number)
+})
+export interface BackfillRun extends Schema.Schema.Type<typeof BackfillRunRow> {}
 
 /** A checkpoint: one time window of a run. */
-export interface Window {
-  readonly windowIndex: number
-  readonly startAt: Date
-  readonly endAt: Date
-  readonly status: "pending" | "done"
-  readonly queryStart: Date
-  readonly pageToken: string | null
-  readonly resumeAfter: Date | null
-  readonly pages: number
-  readonly orders: number
-}
+const WindowRow = Schema.Struct({
+  windowIndex: Schema.Int,
+  startAt: Schema.ValidDateFromSelf,
+  endAt: Schema.ValidDateFromSelf,
+  status: Schema.Literal("pending", "done"),
+  queryStart: Schema.ValidDateFromSelf,
+  pageToken: Schema.NullOr(Schema.String),
+  resumeAfter: Schema.NullOr(Schema.ValidDateFromSelf),
+  pages: Schema.Int,
+  orders: Schema.Int
+})
+export interface Window extends Schema.Schema.Type<typeof WindowRow> {}
 
 export interface StatePatch {
   readonly status?: BackfillStatusValue | null
@@ -70,33 +81,38 @@ const utc = (date: Date) => date.toISOString()
 export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/SyncStateRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const shared = yield* SharedColumns
+    const types = shared.syncState
+    const decodeState = decodeRows("MarketplaceSyncState", SyncStateRow)
+    const decodeRun = decodeRows("OrderSyncBackfill", BackfillRunRow)
+    const decodeWindows = decodeRows("OrderSyncWindow", WindowRow)
+    const updatedNow = shared.timeNow(types.updatedAt)
 
     const state = (tenantId: string): Effect.Effect<Option.Option<SyncState>> =>
-      sql<SyncState>`SELECT "cursor", "lastSyncAt", "lastError", "initialBackfillDays", "initialBackfillDoneAt",
+      sql`SELECT "cursor", "lastSyncAt", "lastError", "initialBackfillDays", "initialBackfillDoneAt",
           "initialBackfillStatus" FROM "MarketplaceSyncState"
         WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}`.pipe(
-        Effect.map((rows) => Option.fromNullable(rows[0])),
-        Effect.orDie
+        Effect.orDie,
+        Effect.flatMap(decodeState),
+        Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
-    /** Upserts the seed row, changing only the fields given. */
+    /** Upserts the seed row, changing only the fields given, each written in its column's type. */
     const patchState = (tenantId: string, patch: StatePatch): Effect.Effect<void> => {
-      const set = (present: boolean, column: string, value: unknown, cast = "") =>
-        present ? sql`${sql(column)} = ${value as string}${sql.literal(cast)},` : sql``
+      const set = (present: boolean, column: string, value: Fragment) => present ? sql`${sql(column)} = ${value},` : sql``
       const has = (key: keyof StatePatch) => key in patch && patch[key] !== undefined
-      const ts = (date: Date | null | undefined) => date == null ? null : utc(date)
       return sql`
-        INSERT INTO "MarketplaceSyncState" ("id", "tenantId", "marketplace", "updatedAt")
-        VALUES (gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, now() AT TIME ZONE 'UTC')
+        INSERT INTO "MarketplaceSyncState" ("id", "tenantId", "marketplace", "createdAt", "updatedAt")
+        VALUES (gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, ${shared.timeNow(types.createdAt)}, ${updatedNow})
         ON CONFLICT ("tenantId", "marketplace") DO NOTHING`.pipe(
         Effect.zipRight(sql`UPDATE "MarketplaceSyncState" SET
-          ${set(has("status") || "status" in patch, "initialBackfillStatus", patch.status ?? null)}
-          ${set(has("days"), "initialBackfillDays", patch.days ?? null, "::int")}
-          ${set("doneAt" in patch, "initialBackfillDoneAt", ts(patch.doneAt), "::timestamptz AT TIME ZONE 'UTC'")}
-          ${set("lastError" in patch, "lastError", patch.lastError ?? null)}
-          ${set(has("cursor"), "cursor", ts(patch.cursor), "::timestamptz AT TIME ZONE 'UTC'")}
-          ${set(has("lastSyncAt"), "lastSyncAt", ts(patch.lastSyncAt), "::timestamptz AT TIME ZONE 'UTC'")}
-          "updatedAt" = now() AT TIME ZONE 'UTC'
+          ${set(has("status") || "status" in patch, "initialBackfillStatus", sql`${patch.status ?? null}`)}
+          ${set(has("days"), "initialBackfillDays", sql`${patch.days ?? null}::int`)}
+          ${set("doneAt" in patch, "initialBackfillDoneAt", shared.timeValue(types.initialBackfillDoneAt, patch.doneAt))}
+          ${set("lastError" in patch, "lastError", sql`${patch.lastError ?? null}`)}
+          ${set(has("cursor"), "cursor", shared.timeValue(types.cursor, patch.cursor))}
+          ${set(has("lastSyncAt"), "lastSyncAt", shared.timeValue(types.lastSyncAt, patch.lastSyncAt))}
+          "updatedAt" = ${updatedNow}
           WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}`),
         Effect.asVoid,
         Effect.orDie
@@ -104,25 +120,12 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
     }
 
     const run = (tenantId: string): Effect.Effect<Option.Option<BackfillRun>> =>
-      sql<Record<keyof BackfillRun, unknown>>`SELECT * FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`.pipe(
-        Effect.map((rows) =>
-          Option.map(Option.fromNullable(rows[0]), (r): BackfillRun => ({
-            days: Number(r.days),
-            rangeStart: r.rangeStart as Date,
-            rangeEnd: r.rangeEnd as Date,
-            startedAt: r.startedAt as Date,
-            finishedAt: r.finishedAt as Date | null,
-            ordersFetched: Number(r.ordersFetched),
-            pages: Number(r.pages),
-            requests: Number(r.requests),
-            throttled: Number(r.throttled),
-            quarantined: Number(r.quarantined),
-            activeMillis: Number(r.activeMillis),
-            historySource: r.historySource as BackfillRun["historySource"],
-            historyReason: r.historyReason as string | null,
-            reportSecondsObserved: r.reportSecondsObserved === null ? null : Number(r.reportSecondsObserved)
-          }))),
-        Effect.orDie
+      sql`SELECT "days", "rangeStart", "rangeEnd", "startedAt", "finishedAt", "ordersFetched", "pages", "requests",
+          "throttled", "quarantined", "activeMillis", "historySource", "historyReason", "reportSecondsObserved"
+        FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`.pipe(
+        Effect.orDie,
+        Effect.flatMap(decodeRun),
+        Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
     /** A new run replaces any previous one: its range, and one window over all of it (split as it fills). */
@@ -144,8 +147,8 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
       sql`UPDATE "OrderSyncBackfill" SET "finishedAt" = now() WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
 
     const windows = (tenantId: string): Effect.Effect<ReadonlyArray<Window>> =>
-      sql<Window>`SELECT "windowIndex", "startAt", "endAt", "status", "queryStart", "pageToken", "resumeAfter", "pages", "orders"
-        FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId} ORDER BY "windowIndex"`.pipe(Effect.orDie)
+      sql`SELECT "windowIndex", "startAt", "endAt", "status", "queryStart", "pageToken", "resumeAfter", "pages", "orders"
+        FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId} ORDER BY "windowIndex"`.pipe(Effect.orDie, Effect.flatMap(decodeWindows))
 
     /** Records a committed page: where the pagination stands and the counters. */
     const advance = (
@@ -209,12 +212,12 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
 
     /** Asks a running backfill to stop at its next chunk: its state says `paused`, which the sink checks. */
     const pause = (tenantId: string): Effect.Effect<void> =>
-      sql`UPDATE "MarketplaceSyncState" SET "initialBackfillStatus" = 'paused', "updatedAt" = now() AT TIME ZONE 'UTC'
+      sql`UPDATE "MarketplaceSyncState" SET "initialBackfillStatus" = 'paused', "updatedAt" = ${updatedNow}
           WHERE "tenantId" = ${tenantId} AND "initialBackfillStatus" IN ('in_progress', 'failed')`.pipe(Effect.asVoid, Effect.orDie)
 
     /** A paused backfill may run again. */
     const resume = (tenantId: string): Effect.Effect<void> =>
-      sql`UPDATE "MarketplaceSyncState" SET "initialBackfillStatus" = 'in_progress', "updatedAt" = now() AT TIME ZONE 'UTC'
+      sql`UPDATE "MarketplaceSyncState" SET "initialBackfillStatus" = 'in_progress', "updatedAt" = ${updatedNow}
           WHERE "tenantId" = ${tenantId} AND "initialBackfillStatus" = 'paused'`.pipe(Effect.asVoid, Effect.orDie)
 
     /** The planner's choice, said once per run. */
@@ -250,5 +253,6 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
       state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, countRequests,
       chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, pause, resume
     } as const
-  })
+  }),
+  dependencies: [SharedColumns.Default]
 }) {}
