@@ -2,8 +2,8 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { GroundTruthOrder } from "../../src/Simulator/index.js"
 
-/** How the original backend's Prisma schema may type the delta cursor: a `String?` or a `DateTime?`. */
-export type CursorType = "TEXT" | "TIMESTAMP(3)"
+/** How the original backend's schema may type the delta cursor: a Prisma `String?`, a `DateTime?`, or timestamptz. */
+export type CursorType = "TEXT" | "TIMESTAMP(3)" | "TIMESTAMPTZ"
 
 /**
  * The original backend's two tables as its Prisma migrations made them: `id TEXT` keys and `"updatedAt"` without
@@ -62,7 +62,7 @@ export const insertState = (state: OriginalState, cursorType: CursorType) =>
     sql`INSERT INTO "MarketplaceSyncState" ("id", "tenantId", "marketplace", "cursor", "lastSyncAt",
         "initialBackfillDays", "initialBackfillDoneAt", "initialBackfillStatus", "updatedAt")
       VALUES (${`old-state-${state.tenantId}`}, ${state.tenantId}, 'amazon',
-        ${state.cursor}::text::${sql.literal(cursorType === "TEXT" ? "text" : "timestamp(3)")},
+        ${state.cursor}::text::${sql.literal(cursorType)},
         ${state.lastSyncAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC', ${state.days},
         ${state.doneAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC', ${state.status},
         '2026-01-01 00:00:00')`).pipe(Effect.asVoid, Effect.orDie)

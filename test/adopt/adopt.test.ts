@@ -1,6 +1,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { parseTimeText } from "../../src/Domain/StoredTime.js"
 import { Backfill } from "../../src/Services/Backfill.js"
 import { SqlFromUrl } from "../../src/Services/Store/Database.js"
 import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
@@ -37,10 +38,10 @@ const orderRequests = (sim: SimulatorHandle, tenantId: string) =>
 const databaseWith = (url: string) => SqlFromUrl(url).pipe(Layer.orDie)
 
 describe("adopting the original backend's database", () => {
-  for (const cursorType of ["TEXT", "TIMESTAMP(3)"] as const satisfies ReadonlyArray<CursorType>) {
+  for (const cursorType of ["TEXT", "TIMESTAMP(3)", "TIMESTAMPTZ"] as const satisfies ReadonlyArray<CursorType>) {
     it.scopedLive(`${cursorType} cursor: the stuck tenant is backfilled, the finished one delta-syncs from its cursor, old rows updated in place`, () =>
       Effect.gen(function*() {
-        const sim = yield* simulator({ timeFactor: 3600, sellers: [testSeller("stuck", 1500, 41), testSeller("done", 1500, 42)] })
+        const sim = yield* simulator({ timeFactor: 3600, sellers: [testSeller("stuck", 1500, 41), testSeller("done", 1500, 42), testSeller("held", 20, 46)] })
         const url = yield* freshDatabaseUrl("adopt")
 
         // The original backend's database: "stuck" left in_progress mid-backfill with a third of its orders stored
@@ -70,8 +71,10 @@ describe("adopting the original backend's database", () => {
           }, cursorType)
           yield* insertState({
             tenantId: "done", status: "success", days: 365, doneAt: cursorAt, lastSyncAt: cursorAt,
-            cursor: cursorAt.toISOString().replace("Z", "")
+            // (A TIMESTAMPTZ would read a zoneless text in the session's zone: there it is given in UTC.)
+            cursor: cursorType === "TIMESTAMPTZ" ? cursorAt.toISOString() : cursorAt.toISOString().replace("Z", "")
           }, cursorType)
+          yield* insertState({ tenantId: "held", status: "in_progress", days: 365, doneAt: null, lastSyncAt: null, cursor: null }, cursorType)
         }).pipe(onDatabase(url))
         expect(doneRows.filter((r) => r.version === "stale").length).toBeGreaterThan(0)
 
@@ -93,6 +96,14 @@ describe("adopting the original backend's database", () => {
             ordersCount: doneRows.length
           })
 
+          // A stuck state that a live ordersync process holds is that process's to finish.
+          const sql = yield* SqlClient.SqlClient
+          yield* sql`UPDATE "OrderSyncLease" SET "owner" = 'another-process', "epoch" = "epoch" + 1,
+            "expiresAt" = now() + interval '10 minutes' WHERE "tenantId" = 'held'`
+          expect(yield* backfill.needsInitialBackfill("held")).toBe(false)
+          yield* sql`UPDATE "OrderSyncLease" SET "expiresAt" = now() - interval '1 second' WHERE "tenantId" = 'held'`
+          expect(yield* backfill.needsInitialBackfill("held")).toBe(true)
+
           // The stuck tenant: nobody holds it, so it is backfilled, and finishes exact.
           expect(yield* backfill.needsInitialBackfill("stuck")).toBe(true)
           const stuck = yield* backfill.runInitialBackfill("stuck", 365)
@@ -109,7 +120,7 @@ describe("adopting the original backend's database", () => {
           expect(stuck.cursor).toBe(stuckRun.rangeEnd.toISOString())
           const written = yield* storedCursor("stuck")
           if (cursorType === "TEXT") expect(written).toBe(stuck.cursor)
-          else expect(new Date(written!.replace(" ", "T") + "Z").toISOString()).toBe(stuck.cursor)
+          else expect(parseTimeText(written!)?.toISOString()).toBe(stuck.cursor)
           const stuckDelta = yield* backfill.runOrdersDeltaSync("stuck")
           expect(stuckDelta.after).toBe(new Date(stuckRun.rangeEnd.getTime() - OVERLAP_MS).toISOString())
           expect((yield* backfill.getBackfillStatus("stuck")).cursor).toBe(stuckDelta.before)
@@ -135,10 +146,38 @@ describe("adopting the original backend's database", () => {
           expect(done.ordersCount).toBe(doneStored.length)
           const doneCursor = yield* storedCursor("done")
           if (cursorType === "TEXT") expect(doneCursor).toBe(delta.before)
-          else expect(new Date(doneCursor!.replace(" ", "T") + "Z").toISOString()).toBe(delta.before)
+          else expect(parseTimeText(doneCursor!)?.toISOString()).toBe(delta.before)
+
+          // The original backend's column types are as they were.
+          const types = yield* sql<{ column: string; type: string }>`
+            SELECT table_name || '.' || column_name AS "column",
+              data_type || COALESCE('(' || numeric_precision || ',' || numeric_scale || ')', '') AS "type"
+            FROM information_schema.columns
+            WHERE (table_name, column_name) IN (('MarketplaceSyncState', 'cursor'), ('Order', 'totalAmount'), ('Order', 'id'))
+            ORDER BY 1`
+          expect(types).toEqual([
+            { column: "MarketplaceSyncState.cursor", type: { "TEXT": "text", "TIMESTAMP(3)": "timestamp without time zone", "TIMESTAMPTZ": "timestamp with time zone" }[cursorType] },
+            { column: "Order.id", type: "text" },
+            { column: "Order.totalAmount", type: "numeric(65,30)" }
+          ])
         }).pipe(Effect.provide(engineFor(sim, {}, databaseWith(url))))
       }))
   }
+
+  it.scopedLive("a NOT NULL column without a default that ordersync does not write stops the start, named", () =>
+    Effect.gen(function*() {
+      const sim = yield* simulator({ timeFactor: 3600, sellers: [testSeller("strict", 20, 47)] })
+      const url = yield* freshDatabaseUrl("adopt_strict")
+      yield* Effect.gen(function*() {
+        yield* createOriginalTables("TEXT")
+        yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE "Order" ADD COLUMN "shopId" TEXT NOT NULL`).pipe(Effect.orDie)
+      }).pipe(onDatabase(url))
+      const exit = yield* Effect.exit(Layer.build(engineFor(sim, {}, databaseWith(url))))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const message = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
+      expect(message).toContain(`"Order" cannot be shared`)
+      expect(message).toContain(`"shopId" is NOT NULL without a default`)
+    }))
 
   it.scopedLive("a cursor that is not a date fails with the table, the column and the value", () =>
     Effect.gen(function*() {
