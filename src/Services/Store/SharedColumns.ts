@@ -31,8 +31,9 @@ const ORDER_MAYBE_NULL = ["marketplaceId", "fulfillmentChannel", "salesChannel",
 // A new state row is inserted with these, then updated.
 const STATE_INSERTS = ["id", "tenantId", "marketplace", "createdAt", "updatedAt"]
 
+// The time columns of each table; true: only a timestamp type will do (ordersync compares them in SQL).
 const ORDER_TIMES = { orderDate: true, lastUpdateDate: true, createdAt: false, updatedAt: false } as const
-const STATE_TIMES = ["cursor", "lastSyncAt", "initialBackfillDoneAt", "createdAt", "updatedAt"] as const
+const STATE_TIMES = { cursor: false, lastSyncAt: false, initialBackfillDoneAt: false, createdAt: false, updatedAt: false } as const
 
 /** A timestamptz SQL expression converted to a column of the given type (text: ISO 8601 in UTC, like `toISOString`). */
 export const fromTimestamptz = (type: TimeType, expression: string): string => {
@@ -61,7 +62,12 @@ export class SharedColumns extends Effect.Service<SharedColumns>()("ordersync/Sh
       WHERE table_schema = current_schema() AND table_name IN ('Order', 'MarketplaceSyncState')`.pipe(Effect.orDie)
     const of = (table: string) => new Map(columns.filter((c) => c.table === table).map((c) => [c.column, c]))
 
-    const check = (table: string, written: ReadonlyArray<string>, times: Record<string, boolean>) =>
+    const check = (
+      table: string,
+      written: ReadonlyArray<string>,
+      times: Record<string, boolean>,
+      numeric: ReadonlyArray<string> = []
+    ) =>
       Effect.gen(function*() {
         const found = of(table)
         const problems: Array<string> = []
@@ -75,6 +81,10 @@ export class SharedColumns extends Effect.Service<SharedColumns>()("ordersync/Sh
             types[name] = type
           }
         }
+        for (const name of numeric) {
+          const type = found.get(name)?.dataType ?? "missing"
+          if (type !== "numeric") problems.push(`"${name}" is ${type} (ordersync needs NUMERIC, which keeps Amazon's value)`)
+        }
         for (const column of found.values()) {
           if (!column.nullable && !column.hasDefault && !written.includes(column.column)) {
             problems.push(`"${column.column}" is NOT NULL without a default, and ordersync does not write it (give it a default)`)
@@ -84,8 +94,13 @@ export class SharedColumns extends Effect.Service<SharedColumns>()("ordersync/Sh
         return types
       })
 
-    const order = yield* check("Order", ORDER_WRITES, ORDER_TIMES)
-    const syncState = yield* check("MarketplaceSyncState", STATE_INSERTS, Object.fromEntries(STATE_TIMES.map((c) => [c, false])))
+    const order = yield* check("Order", ORDER_WRITES, ORDER_TIMES, ["totalAmount"])
+    const syncState = yield* check("MarketplaceSyncState", STATE_INSERTS, STATE_TIMES)
+    const asText = Object.entries(syncState).filter(([, type]) => type === "text").map(([name]) => `"${name}"`)
+    if (asText.length > 0) {
+      yield* Effect.logInfo(`"MarketplaceSyncState" holds ${asText.join(", ")} as text: read as ISO 8601 or PostgreSQL's ` +
+        `text form, written as ISO 8601 in UTC`)
+    }
     const strict = ORDER_MAYBE_NULL.filter((name) => of("Order").get(name)?.nullable === false)
     if (strict.length > 0) {
       yield* Effect.logWarning(`"Order" has NOT NULL ${strict.map((c) => `"${c}"`).join(", ")}: ordersync leaves them null ` +
@@ -110,7 +125,7 @@ export class SharedColumns extends Effect.Service<SharedColumns>()("ordersync/Sh
 
     return {
       order: order as Record<keyof typeof ORDER_TIMES, TimeType>,
-      syncState: syncState as Record<(typeof STATE_TIMES)[number], TimeType>,
+      syncState: syncState as Record<keyof typeof STATE_TIMES, TimeType>,
       timeValue,
       timeNow
     } as const
