@@ -1,22 +1,24 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
+import { Count, decodeRows } from "./Rows.js"
 
 /** A window of the reports path: one report of at most 30 days, and how far it got. */
-export interface ReportWindow {
-  readonly windowIndex: number
-  readonly startAt: Date
-  readonly endAt: Date
-  readonly status: "pending" | "requested" | "done" | "fallback"
-  readonly reportId: string | null
-  readonly reportStatus: string | null
-  readonly reportDocumentId: string | null
+const ReportWindowRow = Schema.Struct({
+  windowIndex: Schema.Int,
+  startAt: Schema.ValidDateFromSelf,
+  endAt: Schema.ValidDateFromSelf,
+  status: Schema.Literal("pending", "requested", "done", "fallback"),
+  reportId: Schema.NullOr(Schema.String),
+  reportStatus: Schema.NullOr(Schema.String),
+  reportDocumentId: Schema.NullOr(Schema.String),
   /** createReport calls made for this window (a FATAL report is asked again, a bounded number of times). */
-  readonly attempts: number
-  readonly requestedAt: Date | null
-  readonly processingSeconds: number | null
-  readonly rowsDone: number
-  readonly orders: number
-}
+  attempts: Schema.Int,
+  requestedAt: Schema.NullOr(Schema.ValidDateFromSelf),
+  processingSeconds: Schema.NullOr(Schema.Number),
+  rowsDone: Count,
+  orders: Count
+})
+export interface ReportWindow extends Schema.Schema.Type<typeof ReportWindowRow> {}
 
 const utc = (date: Date) => date.toISOString()
 
@@ -25,24 +27,14 @@ export class ReportWindows extends Effect.Service<ReportWindows>()("ordersync/Re
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
+    const decodeWindows = decodeRows("OrderSyncReportWindow", ReportWindowRow)
+
     const list = (tenantId: string): Effect.Effect<ReadonlyArray<ReportWindow>> =>
-      sql<Record<keyof ReportWindow, unknown>>`SELECT * FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId} ORDER BY "windowIndex"`.pipe(
-        Effect.map((rows) =>
-          rows.map((r): ReportWindow => ({
-            windowIndex: Number(r.windowIndex),
-            startAt: r.startAt as Date,
-            endAt: r.endAt as Date,
-            status: r.status as ReportWindow["status"],
-            reportId: r.reportId as string | null,
-            reportStatus: r.reportStatus as string | null,
-            reportDocumentId: r.reportDocumentId as string | null,
-            attempts: Number(r.attempts),
-            requestedAt: r.requestedAt as Date | null,
-            processingSeconds: r.processingSeconds === null ? null : Number(r.processingSeconds),
-            rowsDone: Number(r.rowsDone),
-            orders: Number(r.orders)
-          }))),
-        Effect.orDie
+      sql`SELECT "windowIndex", "startAt", "endAt", "status", "reportId", "reportStatus", "reportDocumentId", "attempts",
+          "requestedAt", "processingSeconds", "rowsDone", "orders"
+        FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId} ORDER BY "windowIndex"`.pipe(
+        Effect.orDie,
+        Effect.flatMap(decodeWindows)
       )
 
     /** Replaces the tenant's report windows by these ranges. */

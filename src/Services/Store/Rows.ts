@@ -1,6 +1,9 @@
 import { Effect, ParseResult, Schema } from "effect"
 import { UnreadableRow } from "../../Domain/Errors.js"
 
+/** A BIGINT column (the driver returns it as text) or an INTEGER one, as a number. */
+export const Count = Schema.Union(Schema.Number, Schema.NumberFromString)
+
 const describe = (value: unknown): string => {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? "an invalid date" : value.toISOString()
   return JSON.stringify(value) ?? String(value)

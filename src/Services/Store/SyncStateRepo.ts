@@ -3,14 +3,11 @@ import type { Fragment } from "@effect/sql/Statement"
 import { Effect, Option, Schema } from "effect"
 import { StoredTime } from "../../Domain/StoredTime.js"
 import { MARKETPLACE } from "./OrderRepo.js"
-import { decodeRows } from "./Rows.js"
+import { Count, decodeRows } from "./Rows.js"
 import { SharedColumns } from "./SharedColumns.js"
 
 const BackfillStatusValue = Schema.Literal("in_progress", "success", "failed", "paused")
 export type BackfillStatusValue = typeof BackfillStatusValue.Type
-
-// Counters are BIGINT, which the driver returns as text.
-const Count = Schema.Union(Schema.Number, Schema.NumberFromString)
 
 /** The original backend's "MarketplaceSyncState" row; its times may be held as text (see SharedColumns). */
 const SyncStateRow = Schema.Struct({
