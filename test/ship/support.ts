@@ -11,9 +11,16 @@ export interface Child {
 }
 
 /** Runs an installed `ordersync` (or any command) with exactly `env` on top of PATH and HOME. */
-export const start = (command: string, args: ReadonlyArray<string>, env: Record<string, string>, cwd: string): Child => {
+export const start = (
+  command: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  cwd: string,
+  user: { readonly uid?: number; readonly gid?: number } = {}
+): Child => {
   const child = spawn(command, args, {
     cwd,
+    ...user,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
