@@ -3,6 +3,7 @@ import { Config, ConfigProvider, Console, Effect, Layer, Option, Redacted } from
 import { HttpLive, listenAddress } from "../Http/Server.js"
 import { Daemon } from "../Services/Daemon.js"
 import { EngineLive } from "../Services/Engine.js"
+import { FleetMetricsLive } from "../Services/FleetMetrics.js"
 import { newToken } from "../Services/Store/ApiTokens.js"
 import type { Tenants } from "../Services/Store/Tenants.js"
 import { clientSettings, demoConfig, scoped as simulator, type SimulatorHandle } from "../Simulator/index.js"
@@ -10,7 +11,7 @@ import { registerSimulatorSellers } from "./SimulatorTenants.js"
 
 /** The daemon and the HTTP API over one engine (one pool, one embedded server), after `setup`. */
 const serveLayer = <E>(setup: Effect.Effect<void, E, Tenants>) =>
-  Layer.mergeAll(HttpLive, Daemon.Default).pipe(
+  Layer.mergeAll(HttpLive, Daemon.Default, FleetMetricsLive).pipe(
     Layer.provide(Layer.effectDiscard(setup)),
     Layer.provide(EngineLive)
   )

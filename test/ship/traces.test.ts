@@ -1,4 +1,6 @@
+import * as fs from "node:fs"
 import * as http from "node:http"
+import * as path from "node:path"
 import type * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Option } from "effect"
@@ -6,7 +8,8 @@ import { TracingConfig, tracesUrl } from "../../src/Services/Tracing.js"
 import { scoped as simulator } from "../../src/Simulator/index.js"
 import { freshDatabaseUrl } from "../support/Database.js"
 import { simulatorEnv, testSeller } from "../support/Engine.js"
-import { eventually, ordersync, ordersyncDone } from "../support/Process.js"
+import { eventually, ordersync, ordersyncDone, repoRoot } from "../support/Process.js"
+import { parse } from "yaml"
 import { freePort } from "./support.js"
 
 interface Span {
@@ -51,7 +54,7 @@ const receiver = Effect.acquireRelease(
 )
 
 describe("traces", () => {
-  it.scopedLive("a daemon's backfill and API requests arrive at an OTLP collector as one nested tree per run", () =>
+  it.scopedLive("a daemon's backfill and API requests reach an OTLP collector as one nested tree per run; /metrics has what the dashboard and alerts name", () =>
     Effect.gen(function*() {
       const collector = yield* receiver
       const sim = yield* simulator({
@@ -72,6 +75,7 @@ describe("traces", () => {
       })
       const secrets = ["Atzr|trace-tenant", env.LWA_CLIENT_SECRET!, adminToken, decodeURIComponent(new URL(databaseUrl).password), "test-secret-key"]
 
+      let scrape = ""
       const spans = yield* Effect.promise(async () => {
         const added = await ordersyncDone(
           ["tenants", "add", "--tenant", "trace-tenant", "--refresh-token", "Atzr|trace-tenant", "--region", "na", "--marketplace", "ATVPDKIKX0DER"],
@@ -91,6 +95,7 @@ describe("traces", () => {
             timeoutMs: 60_000,
             intervalMs: 200
           })
+          scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
         } finally {
           serve.child.kill("SIGTERM")
         }
@@ -139,6 +144,24 @@ describe("traces", () => {
       // No secret in any attribute of any span.
       const everything = JSON.stringify(spans)
       for (const secret of secrets) expect(everything).not.toContain(secret)
+
+      // The same run's /metrics holds every metric the Grafana dashboard and the alert rules name.
+      const exported = new Set(scrape.split("\n").filter((line) => /^[a-z]/.test(line)).map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0]))
+      const expressions = [
+        ...(JSON.parse(fs.readFileSync(path.join(repoRoot, "deploy/grafana/ordersync.json"), "utf8")) as { panels: Array<{ targets: Array<{ expr: string }> }> })
+          .panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+        ...(parse(fs.readFileSync(path.join(repoRoot, "deploy/prometheus/alerts.yaml"), "utf8")) as { groups: Array<{ rules: Array<{ expr: string }> }> })
+          .groups.flatMap((group) => group.rules.map((rule) => rule.expr))
+      ]
+      expect(expressions.length).toBeGreaterThanOrEqual(15)
+      for (const expr of expressions) {
+        const named = [...expr.matchAll(/\bordersync_[a-z0-9_]+/g)].map((m) => m[0])
+        // `up` is Prometheus' own series for a scrape target.
+        expect(named.length > 0 || /\bup\{/.test(expr), expr).toBe(true)
+        for (const name of named) expect(exported.has(name), `${name} (in ${expr}) is in /metrics`).toBe(true)
+      }
+      for (const status of ["failed", "parked", "success", "in_progress"]) expect(scrape).toContain(`ordersync_tenants{status="${status}"}`)
+      expect(scrape).toMatch(/ordersync_spapi_requests_total\{[^}]*status="429"/)
     }), { timeout: 120_000 })
 })
 
