@@ -96,6 +96,7 @@ describe("traces", () => {
             intervalMs: 200
           })
           scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+          expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200)
         } finally {
           serve.child.kill("SIGTERM")
         }
@@ -140,6 +141,8 @@ describe("traces", () => {
       const api = spans.filter((s) => s.name.startsWith("http.server") && s.attributes.tenantId === "trace-tenant")
       expect(api.length).toBeGreaterThanOrEqual(1)
       expect(api[0]!.attributes["http.request.header.authorization"]).not.toContain(adminToken)
+      // Probes and scrapes are not traced.
+      expect(spans.filter((s) => ["/health", "/ready", "/metrics"].includes(s.attributes["url.path"] as string))).toEqual([])
 
       // No secret in any attribute of any span.
       const everything = JSON.stringify(spans)
