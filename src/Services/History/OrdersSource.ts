@@ -143,7 +143,8 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
         return end
       }).pipe(
         Effect.withSpan("backfill.window", {
-          attributes: { tenantId: lease.tenantId, source: "orders", windowIndex: start.windowIndex }
+          attributes: { tenantId: lease.tenantId, source: "orders", windowIndex: start.windowIndex },
+          captureStackTrace: false
         })
       )
 

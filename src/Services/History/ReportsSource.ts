@@ -204,7 +204,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
       }).pipe(
         Effect.annotateLogs("reportWindow", start.windowIndex),
         Effect.withSpan("backfill.window", {
-          attributes: { tenantId: lease.tenantId, source: "reports", windowIndex: start.windowIndex }
+          attributes: { tenantId: lease.tenantId, source: "reports", windowIndex: start.windowIndex },
+          captureStackTrace: false
         })
       )
 

@@ -99,7 +99,8 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         return result
       }).pipe(
         Effect.withSpan("sink.commit", {
-          attributes: { tenantId: lease.tenantId, source: options.source, orders: decoded.length }
+          attributes: { tenantId: lease.tenantId, source: options.source, orders: decoded.length },
+          captureStackTrace: false
         })
       )
 

@@ -147,7 +147,8 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         // One span per attempt: never the URL or headers (the access token, a report document's signed URL).
         Effect.withSpan("spapi.request", {
           kind: "client",
-          attributes: { tenantId: seller.tenantId, operation: request.operation, status: 0, throttled: false }
+          attributes: { tenantId: seller.tenantId, operation: request.operation, status: 0, throttled: false },
+          captureStackTrace: false
         })
       )
 
