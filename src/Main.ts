@@ -9,6 +9,7 @@ import { simulateCommand } from "./Cli/Simulate.js"
 import { serveCommand } from "./Cli/Serve.js"
 import { tenantsCommand } from "./Cli/Tenants.js"
 import { tokensCommand } from "./Cli/Tokens.js"
+import { TracingLive } from "./Services/Tracing.js"
 
 const ordersync = Command.make("ordersync").pipe(
   Command.withDescription(
@@ -30,7 +31,7 @@ const cli = Command.run(ordersync, { name: "ordersync", version: "0.1.0" })
 cli(process.argv).pipe(
   // @effect/cli has already printed what was wrong with the arguments.
   Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
-  Effect.provide(Layer.merge(NodeContext.layer, LoggingLive)),
+  Effect.provide(Layer.mergeAll(NodeContext.layer, LoggingLive, TracingLive)),
   NodeRuntime.runMain({
     disablePrettyLogger: true,
     // A command may have set its own exit code (130 after Ctrl-C, 1 after a reported failure).

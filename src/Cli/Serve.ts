@@ -1,16 +1,21 @@
 import { Command } from "@effect/cli"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import { Config, ConfigProvider, Console, Effect, Layer, Option, Redacted } from "effect"
 import { HttpLive, listenAddress } from "../Http/Server.js"
 import { Daemon } from "../Services/Daemon.js"
 import { EngineLive } from "../Services/Engine.js"
+import { FleetMetricsLive } from "../Services/FleetMetrics.js"
 import { newToken } from "../Services/Store/ApiTokens.js"
 import type { Tenants } from "../Services/Store/Tenants.js"
 import { clientSettings, demoConfig, scoped as simulator, type SimulatorHandle } from "../Simulator/index.js"
 import { registerSimulatorSellers } from "./SimulatorTenants.js"
 
+// Probes and scrapes every few seconds per replica would drown the API's own spans.
+const HttpTraced = HttpLive.pipe(HttpMiddleware.withTracerDisabledForUrls(["/health", "/ready", "/metrics"]))
+
 /** The daemon and the HTTP API over one engine (one pool, one embedded server), after `setup`. */
 const serveLayer = <E>(setup: Effect.Effect<void, E, Tenants>) =>
-  Layer.mergeAll(HttpLive, Daemon.Default).pipe(
+  Layer.mergeAll(HttpTraced, Daemon.Default, FleetMetricsLive).pipe(
     Layer.provide(Layer.effectDiscard(setup)),
     Layer.provide(EngineLive)
   )

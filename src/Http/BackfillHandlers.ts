@@ -18,6 +18,7 @@ export const BackfillHandlers = HttpApiBuilder.group(Api, "backfill", (handlers)
     /** A tenant token reaches its own tenant only; an unknown tenant is 404 for admins (403 for tenant tokens). */
     const authorize = (tenantId: string) =>
       Effect.gen(function*() {
+        yield* Effect.annotateCurrentSpan("tenantId", tenantId)
         const caller = yield* Caller
         if (caller._tag === "Tenant" && caller.tenantId !== tenantId) {
           return yield* Effect.fail(

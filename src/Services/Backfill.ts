@@ -193,7 +193,11 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             Effect.onExit((exit) => recordFailure(lease, tenantId, exit, options))
           ), { wait: options.waitForLease ?? true })
         return yield* status.getBackfillStatus(tenantId)
-      }).pipe(databaseFailures, Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runInitialBackfill"))
+      }).pipe(
+        databaseFailures,
+        Effect.annotateLogs("tenantId", tenantId),
+        Effect.withSpan("runInitialBackfill", { attributes: { tenantId, days } })
+      )
 
     /** Fetches what changed since the cursor (minus an overlap for late orders) up to Amazon's now minus 2 minutes. */
     const runOrdersDeltaSync = (tenantId: string, options: Pick<RunOptions, "waitForLease"> = {}) =>

@@ -95,7 +95,7 @@ export class Delta extends Effect.Service<Delta>()("ordersync/Delta", {
                 sink.fenced(lease, repo.patchState(tenantId, { lastError: error.message })).pipe(Effect.ignore)
               ))
           ), { wait: options.waitForLease ?? true })
-      }).pipe(Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runOrdersDeltaSync"))
+      }).pipe(Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runOrdersDeltaSync", { attributes: { tenantId } }))
 
     return { runOrdersDeltaSync } as const
   })

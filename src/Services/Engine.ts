@@ -1,3 +1,4 @@
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 import { Agent } from "undici"
@@ -30,6 +31,14 @@ const AmazonConnections = Layer.scoped(
   )
 )
 
+// The client's own spans would record the access-token header and signed document URLs, and its trace headers
+// would go to Amazon: the SP-API client's `spapi.request` spans say what matters instead.
+const AmazonHttp = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(HttpClient.HttpClient, (client) =>
+    client.pipe(HttpClient.withTracerDisabledWhen(() => true), HttpClient.withTracerPropagation(false)))
+).pipe(Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher))
+
 /** The engine's services over a given SQL layer (tests hand in their own database). */
 export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClient.SqlClient, E, R>) => {
   const store = Layer.mergeAll(Tenants.Default, Leases.Default, OrderRepo.Default, SyncStateRepo.Default, ReportWindows.Default)
@@ -37,7 +46,7 @@ export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClien
     Layer.provideMerge(SpApiClient.Default),
     Layer.provideMerge(AccessTokens.Default),
     Layer.provideMerge(AmazonClock.Default),
-    Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher),
+    Layer.provide(AmazonHttp),
     Layer.provide(AmazonConnections)
   )
   // Sources and one sink below; the delta sync and the status beside; the backfill over them all.

@@ -31,3 +31,11 @@ export const chunkUpsertSeconds = Metric.histogram(
   MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 14 }),
   "Duration of one chunk transaction (upsert + checkpoint)"
 )
+
+// The fleet, from the database (every replica exports the same figures: aggregate them with max).
+export const tenantsByStatus = Metric.gauge("ordersync_tenants", {
+  description: "Tenants by status: none, in_progress, success, failed, paused, or parked (credentials refused)"
+})
+export const backfillStalledSeconds = Metric.gauge("ordersync_backfill_stalled_seconds", {
+  description: "The longest an in-progress backfill has gone without a checkpoint (0 when none is in progress)"
+})

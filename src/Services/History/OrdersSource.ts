@@ -138,8 +138,15 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
           yield* Effect.logWarning(`page token refused (${result.left.reason}); restarting window ${refused.windowIndex} from its last committed order`)
           yield* Ref.set(window, yield* sink.fenced(lease, repo.restartWindow(lease.tenantId, refused)))
         }
-        return yield* Ref.get(window)
-      })
+        const end = yield* Ref.get(window)
+        yield* Effect.annotateCurrentSpan({ lastWindowIndex: end.windowIndex, done: end.pageToken === null })
+        return end
+      }).pipe(
+        Effect.withSpan("backfill.window", {
+          attributes: { tenantId: lease.tenantId, source: "orders", windowIndex: start.windowIndex },
+          captureStackTrace: false
+        })
+      )
 
     return { runWindow } as const
   })

@@ -201,7 +201,13 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
           ))
           return
         }
-      }).pipe(Effect.annotateLogs("reportWindow", start.windowIndex))
+      }).pipe(
+        Effect.annotateLogs("reportWindow", start.windowIndex),
+        Effect.withSpan("backfill.window", {
+          attributes: { tenantId: lease.tenantId, source: "reports", windowIndex: start.windowIndex },
+          captureStackTrace: false
+        })
+      )
 
     /**
      * Every report window of the run. All missing reports are requested first (a year is 13, within createReport's

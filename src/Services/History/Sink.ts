@@ -91,11 +91,18 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
           const changed = upsert.inserted + upsert.updated
           return [yield* checkpoint({ orders, quarantined: kept, upserted: changed }), changed] as const
         }))
-        yield* Metric.update(chunkUpsertSeconds, ((yield* Clock.currentTimeMillis) - started) / 1000)
+        const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+        yield* Effect.annotateCurrentSpan({ upserted, durationMs: Math.round(seconds * 1000) })
+        yield* Metric.update(chunkUpsertSeconds, seconds)
         yield* Metric.incrementBy(ordersUpserted, upserted)
         yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
         return result
-      })
+      }).pipe(
+        Effect.withSpan("sink.commit", {
+          attributes: { tenantId: lease.tenantId, source: options.source, orders: decoded.length },
+          captureStackTrace: false
+        })
+      )
 
     return { fenced, commit } as const
   })

@@ -125,10 +125,13 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
     ): Effect.Effect<A, SpApiError | AccessTokenExpired> =>
       Effect.gen(function*() {
         const limiter = yield* bucket(seller.tenantId, request.operation)
+        const queued = yield* Clock.currentTimeMillis
         yield* limiter.take
+        const quotaWaitMs = (yield* Clock.currentTimeMillis) - queued
         // After the wait for our turn, which can be minutes: a token fetched before it could expire meanwhile.
         const accessToken = yield* tokens.get(seller.tenantId, seller.refreshToken)
-        yield* Ref.update(stats, (s) => ({ ...s, attempts: s.attempts + 1 }))
+        const { attempts } = yield* Ref.updateAndGet(stats, (s) => ({ ...s, attempts: s.attempts + 1 }))
+        yield* Effect.annotateCurrentSpan({ attempt: attempts, quotaWaitMs })
         if (gate === undefined) return yield* exchange(seller, request, decode, stats, limiter, accessToken)
         // A slot of the caller's budget for answers in memory: kept on success, until the caller's scope closes
         // (it has stored the answer); given back as soon as this attempt fails, before any backoff.
@@ -140,7 +143,14 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
             Effect.onError(() => Scope.close(slot, Exit.void))
           )
         )
-      })
+      }).pipe(
+        // One span per attempt: never the URL or headers (the access token, a report document's signed URL).
+        Effect.withSpan("spapi.request", {
+          kind: "client",
+          attributes: { tenantId: seller.tenantId, operation: request.operation, status: 0, throttled: false },
+          captureStackTrace: false
+        })
+      )
 
     const exchange = <A>(
       seller: SellerAuth,
@@ -176,6 +186,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
             ))
         )
         yield* limiter.answered
+        yield* Effect.annotateCurrentSpan({ status: response.status, throttled: response.status === 429 })
         yield* clock.observe(seller.region, sent, yield* Clock.currentTimeMillis, response.headers["date"])
         yield* count(request.operation, response.status)
         const body = yield* Effect.try(() => JSON.parse(response.text) as unknown).pipe(

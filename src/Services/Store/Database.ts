@@ -11,7 +11,9 @@ export const DatabaseConfig = Config.all({
   url: Config.option(Config.redacted("DATABASE_URL")),
   dataDir: Config.string("ORDERSYNC_DATA_DIR").pipe(Config.withDefault(".ordersync")),
   port: Config.integer("ORDERSYNC_DB_PORT").pipe(Config.withDefault(0)),
-  poolSize: Config.integer("ORDERSYNC_DB_POOL_SIZE").pipe(Config.withDefault(10))
+  poolSize: Config.integer("ORDERSYNC_DB_POOL_SIZE").pipe(Config.withDefault(10)),
+  // The container image sets it to false: an embedded database in a pod would be lost with the pod.
+  embedded: Config.boolean("ORDERSYNC_EMBEDDED_DATABASE").pipe(Config.withDefault(true))
 })
 
 // Our own pool's connections carry this name; any other client means another process still uses the server.
@@ -52,6 +54,12 @@ export const PgLive = Layer.unwrapScoped(
     const config = yield* DatabaseConfig
     if (Option.isSome(config.url)) {
       return pool({ url: config.url.value, maxConnections: config.poolSize })
+    }
+    if (!config.embedded) {
+      return yield* Effect.dieMessage(
+        "DATABASE_URL is not set, and the embedded PostgreSQL is off (ORDERSYNC_EMBEDDED_DATABASE=false, as in the " +
+          "container image): set DATABASE_URL=postgres://user:password@host:5432/database"
+      )
     }
     const others = yield* Ref.make(0)
     const runtime = yield* Effect.runtime<never>()

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# ordersync: `docker build -t ordersync:0.1.0 .`, then run it with DATABASE_URL (README "Deploying").
+
+# Build: every dependency, TypeScript → dist/.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The scripts (prepare = tsc) need the sources: build explicitly below instead.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY bench ./bench
+RUN npm run build
+
+# Runtime: production dependencies only. No TypeScript, and no embedded PostgreSQL binaries (optional dependencies):
+# the image runs against DATABASE_URL and says so when it is missing.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    ORDERSYNC_EMBEDDED_DATABASE=false \
+    ORDERSYNC_DATA_DIR=/tmp/ordersync \
+    PORT=3000 \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/migrations ./dist/migrations
+# The base image's unprivileged user (uid 1000); the files stay root-owned and read-only to it.
+USER node
+EXPOSE 3000
+# Node runs as PID 1: ordersync handles SIGTERM itself (commits the page in flight, releases its leases).
+ENTRYPOINT ["node", "bin/ordersync.js"]
+CMD ["serve"]
