@@ -1,11 +1,21 @@
-import { Clock, Config, Duration, Effect, Either, FiberMap, Metric, Option, Queue, Ref, Schedule } from "effect"
+import { Clock, Config, Duration, Effect, Either, FiberMap, Metric, Option, Queue, Ref } from "effect"
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Backfill } from "./Backfill.js"
 import { Replicas } from "./Daemon/Replicas.js"
-import { Requests, type TenantOverview } from "./Daemon/Requests.js"
-import { leasesHeld } from "./Metrics.js"
+import { type FleetCounts, Requests } from "./Daemon/Requests.js"
+import { listenForTriggers } from "./Daemon/Triggers.js"
+import {
+  claimTickSeconds,
+  leasesHeld,
+  tenantsClaimable,
+  tenantsClaimed,
+  tenantsFairShare,
+  tenantsHandedOver,
+  tenantsWanting
+} from "./Metrics.js"
 import * as Permits from "./Permits.js"
 import { type Lease, Leases } from "./Store/Leases.js"
+import { MARKETPLACE } from "./Store/OrderRepo.js"
 import { SyncStateRepo } from "./Store/SyncStateRepo.js"
 import { Tenants } from "./Store/Tenants.js"
 
@@ -22,24 +32,36 @@ export const DaemonConfig = Config.all({
     Config.map((s) => Duration.millis(s * 1000))
   ),
   /** Cap of the per-tenant exponential backoff after a failed run. */
-  retryMax: Config.number("ORDERSYNC_RETRY_MAX_SECONDS").pipe(Config.withDefault(300), Config.map((s) => Duration.millis(s * 1000)))
+  retryMax: Config.number("ORDERSYNC_RETRY_MAX_SECONDS").pipe(Config.withDefault(300), Config.map((s) => Duration.millis(s * 1000))),
+  /** Leases one tick claims, or hands over when replicas join: the pace at which tenants move. */
+  claimBatch: Config.integer("ORDERSYNC_CLAIM_BATCH").pipe(Config.withDefault(500), Config.validate({
+    message: "ORDERSYNC_CLAIM_BATCH must be at least 1",
+    validation: (n) => n >= 1
+  }))
 })
 
-/** A tenant this process drives: its lease, a wake-up signal from the claim loop, and whether a backfill runs. */
+/** The fleet is counted at least this often (and whenever the replicas change or a trigger arrives). */
+const RECOUNT_EVERY_MS = 30_000
+
+/**
+ * A tenant this process drives: its lease, a wake-up signal from the claim loop, whether a run is in flight, and
+ * the earliest time of its first delta sync (spread over one interval, so a restart does not fire them all at once).
+ */
 interface Held {
   readonly lease: Lease
   readonly wake: Queue.Queue<void>
   readonly busy: Ref.Ref<boolean>
+  readonly firstDeltaAt: number
 }
 
 type Step = { readonly _tag: "Stop"; readonly reason: string } | { readonly _tag: "Wait"; readonly until: number }
 
-/** Whether a tenant has anything for the daemon to do: a trigger, or it is neither parked nor paused. */
-const wantsWork = (t: TenantOverview) => t.requested || (!t.parked && t.status !== "paused")
-
 /**
- * One supervised fiber per tenant whose lease this process holds. A claim loop follows the tenant table, takes free
- * leases up to this replica's fair share, hands over surplus ones when replicas join, and passes on triggers.
+ * One supervised fiber per tenant whose lease this process holds. A claim loop takes free leases up to this replica's
+ * fair share, hands over surplus ones when replicas join, and passes on triggers. A tick costs what changes, not what
+ * exists: the pending triggers (a small table), the free leases it takes, and a count of the fleet now and then.
+ * Triggers arrive through PostgreSQL notifications within a second; the tick every ORDERSYNC_POLL_SECONDS is the
+ * fallback.
  */
 export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
   scoped: Effect.gen(function*() {
@@ -93,7 +115,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         if (state?.initialBackfillDoneAt == null) return { _tag: "Wait", until: 0 } satisfies Step
         const now = yield* Clock.currentTimeMillis
         const intervalMillis = Duration.toMillis(config.deltaInterval)
-        const due = (state.lastSyncAt?.getTime() ?? 0) + intervalMillis
+        const due = Math.max((state.lastSyncAt?.getTime() ?? 0) + intervalMillis, h.firstDeltaAt)
         if (Option.isSome(deltaAsked) || now >= due) {
           const result = yield* withBusy(h, backfill.runOrdersDeltaSync(tenantId, { waitForLease: false }))
           yield* Effect.logInfo(`delta sync: ${result.orders} orders changed since ${result.after}`)
@@ -139,9 +161,12 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         }
       })
 
-    const start = (lease: Lease) =>
+    /** Starts a tenant's fiber; `spread`: its first delta sync waits a random part of one interval. */
+    const start = (lease: Lease, spread: boolean) =>
       Effect.gen(function*() {
-        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false) }
+        const now = yield* Clock.currentTimeMillis
+        const firstDeltaAt = spread ? now + Math.floor(Math.random() * Duration.toMillis(config.deltaInterval)) : 0
+        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false), firstDeltaAt }
         held.set(lease.tenantId, h)
         yield* updateGauge
         const fiber = leases.adopt(lease, () => tenantLoop(h)).pipe(
@@ -159,47 +184,87 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
 
     const stop = (tenantId: string) => FiberMap.remove(fibers, tenantId)
 
+    // What the last count of the fleet said, and when; a trigger or a change of replicas asks for a new one.
+    let counted: (FleetCounts & { readonly at: number; readonly live: number }) | undefined
+    let recount = true
+    const notified = new Set<string>()
+    const kick = yield* Queue.sliding<void>(1)
+
+    /** A notification: wake the holder now, or (nobody here holds it) count again and claim at once. */
+    const onTrigger = (tenantId: string) =>
+      Effect.suspend(() => {
+        notified.add(tenantId)
+        return Queue.offer(kick, undefined)
+      })
+
     const tick = Effect.gen(function*() {
       const live = yield* replicas.heartbeat
-      const all = yield* requests.overview
-      const byId = new Map(all.map((t) => [t.tenantId, t]))
-      for (const tenantId of [...held.keys()]) {
-        const tenant = byId.get(tenantId)
-        if (tenant === undefined) {
-          yield* Effect.logInfo(`tenant ${tenantId} was removed; stopping its fiber`)
-          yield* stop(tenantId)
+      const triggers = yield* requests.pendingTriggers
+      const woken = new Set(notified)
+      notified.clear()
+      for (const { restart, tenantId } of triggers) {
+        const h = held.get(tenantId)
+        if (h === undefined) {
+          woken.add(tenantId)
           continue
         }
-        const h = held.get(tenantId)!
-        if (tenant.restart && (yield* Ref.get(h.busy))) {
+        if (restart && (yield* Ref.get(h.busy))) {
           // Stop the run in flight (its page commits first), then take the tenant again to start over.
           yield* Effect.logInfo(`restart requested for tenant ${tenantId}`)
           yield* stop(tenantId)
           const again = yield* leases.claim(tenantId)
-          if (Option.isSome(again)) yield* start(again.value)
+          if (Option.isSome(again)) yield* start(again.value, false)
           continue
         }
-        if (tenant.requested || tenant.parked || tenant.status === "paused" || !tenant.done) {
-          yield* Queue.offer(h.wake, undefined)
-        }
+        woken.add(tenantId)
       }
-      const wanting = all.filter(wantsWork)
-      const share = Math.ceil(wanting.length / live)
+      for (const tenantId of woken) {
+        const h = held.get(tenantId)
+        if (h !== undefined) yield* Queue.offer(h.wake, undefined)
+        else recount = true
+      }
+
+      const now = yield* Clock.currentTimeMillis
+      if (recount || counted === undefined || counted.live !== live || now - counted.at >= RECOUNT_EVERY_MS) {
+        counted = { ...(yield* requests.counts), at: now, live }
+        recount = false
+        yield* Metric.set(tenantsWanting, counted.wanting)
+        yield* Metric.set(tenantsClaimable, counted.claimable)
+      }
+      const share = Math.ceil(counted.wanting / live)
+      yield* Metric.set(tenantsFairShare, share)
+
       if (held.size > share) {
-        // A replica joined: hand one tenant over per tick, an idle one if possible.
-        const idle = yield* Effect.findFirst([...held.entries()], ([, h]) => Effect.map(Ref.get(h.busy), (busy) => !busy))
-        const victim = Option.match(idle, { onSome: ([tenantId]) => tenantId, onNone: () => [...held.keys()].at(-1)! })
-        yield* Effect.logInfo(`holding ${held.size} tenants, fair share is ${share}: handing ${victim} over`)
-        yield* stop(victim)
+        // A replica joined (or tenants left): hand over the surplus, idle tenants first, at most one busy one a tick.
+        const surplus = Math.min(held.size - share, config.claimBatch)
+        const idle: Array<string> = []
+        for (const [tenantId, h] of held) {
+          if (idle.length >= surplus) break
+          if (!(yield* Ref.get(h.busy))) idle.push(tenantId)
+        }
+        const leaving = idle.length > 0 ? idle : [[...held.keys()].at(-1)!]
+        yield* Effect.logInfo(`holding ${held.size} tenants, fair share is ${share}: handing ${leaving.length} over`)
+        for (const tenantId of leaving) yield* stop(tenantId)
+        yield* Metric.incrementBy(tenantsHandedOver, leaving.length)
+        recount = true
         return
       }
-      const candidates = wanting.filter((t) => !held.has(t.tenantId))
-        .sort((a, b) => Number(b.requested) - Number(a.requested))
-        .map((t) => t.tenantId)
-      const claimed = yield* leases.claimAvailable(candidates, share - held.size)
+
+      let room = Math.min(share - held.size, config.claimBatch)
+      if (room <= 0) return
+      // Triggered tenants first, then free leases by age.
+      const asked = triggers.map((t) => t.tenantId).filter((id) => !held.has(id))
+      const claimed = [...yield* leases.claimAvailable(asked, room)]
+      room -= claimed.length
+      if (room > 0) claimed.push(...(yield* leases.claimFree(room, MARKETPLACE)))
       for (const lease of claimed) {
-        yield* Effect.logInfo(`claimed tenant ${lease.tenantId} (epoch ${lease.epoch})`)
-        yield* start(lease)
+        yield* Effect.logDebug(`claimed tenant ${lease.tenantId} (epoch ${lease.epoch})`)
+        yield* start(lease, !asked.includes(lease.tenantId))
+      }
+      if (claimed.length > 0) {
+        yield* Effect.logInfo(`claimed ${claimed.length} tenants (holding ${held.size}, fair share ${share})`)
+        yield* Metric.incrementBy(tenantsClaimed, claimed.length)
+        recount = true
       }
     })
 
@@ -213,10 +278,14 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
 
     // Announce this replica first and claim one poll later, so replicas started together split the tenants.
     yield* replicas.heartbeat.pipe(Effect.catchAllCause((cause) => Effect.logWarning("could not register this replica", cause)))
+    yield* listenForTriggers(leases.owner, onTrigger)
+    yield* Effect.sleep(config.poll)
     yield* tick.pipe(
+      Metric.trackDurationWith(claimTickSeconds, Duration.toSeconds),
       Effect.catchAllCause((cause) => Effect.logWarning("claim loop tick failed; retrying", cause)),
-      Effect.repeat(Schedule.spaced(config.poll)),
-      Effect.delay(config.poll),
+      // The next tick: after one poll, or at once when a notification arrives.
+      Effect.zipRight(Effect.raceFirst(Effect.sleep(config.poll), Queue.take(kick))),
+      Effect.forever,
       Effect.forkScoped
     )
 

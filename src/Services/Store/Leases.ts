@@ -63,6 +63,29 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.orDie
       )
 
+    /**
+     * Claims up to `limit` free leases of tenants that want a replica (neither parked nor paused), oldest expiry
+     * first, skipping rows another claimer is locking. Walks the index on "expiresAt" from the oldest: a tick reads
+     * the free leases it takes (and the parked or paused ones before them), never the whole fleet.
+     */
+    const claimFree = (limit: number, marketplace: string): Effect.Effect<ReadonlyArray<Lease>> =>
+      limit <= 0 ? Effect.succeed([]) : sql<{ tenantId: string; epoch: string }>`
+        WITH free AS (
+          SELECT l."tenantId" FROM "OrderSyncLease" l
+          JOIN "OrderSyncTenant" t ON t."tenantId" = l."tenantId" AND t."parkedReason" IS NULL
+          LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = l."tenantId" AND s."marketplace" = ${marketplace}
+          WHERE l."expiresAt" < now() AND s."initialBackfillStatus" IS DISTINCT FROM 'paused'
+          ORDER BY l."expiresAt" LIMIT ${limit}
+          FOR UPDATE OF l SKIP LOCKED)
+        UPDATE "OrderSyncLease" AS l
+        SET "owner" = ${owner}, "epoch" = l."epoch" + 1, "heartbeatAt" = now(),
+            "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
+        FROM free WHERE l."tenantId" = free."tenantId"
+        RETURNING l."tenantId", l."epoch"`.pipe(
+        Effect.map((rows) => rows.map((row) => ({ tenantId: row.tenantId, owner, epoch: Number(row.epoch) }))),
+        Effect.orDie
+      )
+
     /** The live holder of a tenant's lease, and how long its lease still runs (measured by the database's clock). */
     const holder = (tenantId: string) =>
       sql<{ owner: string | null; expiresAt: Date; remainingMs: number }>`
@@ -208,6 +231,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return yield* exit
       })
 
-    return { owner, ttl, claim, claimAvailable, holder, release, fence, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, holder, release, fence, withLease, adopt, current } as const
   })
 }) {}
