@@ -154,6 +154,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             lastSyncAt: yield* now
           })
         }))
+        yield* status.publishProgress(tenantId)
         yield* Effect.logInfo(`backfill complete`)
       })
 
