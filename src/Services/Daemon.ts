@@ -52,6 +52,8 @@ interface Held {
   readonly wake: Queue.Queue<void>
   readonly busy: Ref.Ref<boolean>
   readonly firstDeltaAt: number
+  /** A trigger may be waiting in the table: set by the claim loop or a notification, cleared by the next step. */
+  triggered: boolean
 }
 
 type Step = { readonly _tag: "Stop"; readonly reason: string } | { readonly _tag: "Wait"; readonly until: number }
@@ -74,6 +76,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     const replicas = yield* Replicas
 
     const fibers = yield* FiberMap.make<string, void>()
+    let closing = false
     const held = new Map<string, Held>()
     const updateGauge = Effect.suspend(() => Metric.set(leasesHeld, held.size))
 
@@ -90,7 +93,10 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     const step = (h: Held) =>
       Effect.gen(function*() {
         const { tenantId } = h.lease
-        const asked = yield* requests.take(h.lease, "backfill")
+        // The trigger table is read only when the claim loop or a notification said there is something in it.
+        const triggered = h.triggered
+        h.triggered = false
+        const asked = triggered ? yield* requests.take(h.lease, "backfill") : Option.none()
         if (Option.isSome(asked)) {
           yield* tenants.unpark(tenantId)
           yield* withBusy(
@@ -105,13 +111,14 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         if (tenant.parkedReason !== null) return { _tag: "Stop", reason: `parked: ${tenant.parkedReason}` } satisfies Step
         const before = Option.getOrNull(yield* repo.state(tenantId))
         if (before?.initialBackfillStatus === "paused") return { _tag: "Stop", reason: "paused" } satisfies Step
-        if (yield* backfill.needsInitialBackfill(tenantId)) {
+        const backfilling = before?.initialBackfillDoneAt == null && (yield* backfill.needsInitialBackfill(tenantId))
+        if (backfilling) {
           // A run someone started with other `days` resumes with those days.
           const days = before?.initialBackfillDays ?? config.backfillDays
           yield* withBusy(h, backfill.runInitialBackfill(tenantId, days, { waitForLease: false }))
         }
-        const deltaAsked = yield* requests.take(h.lease, "delta")
-        const state = Option.getOrNull(yield* repo.state(tenantId))
+        const deltaAsked = triggered ? yield* requests.take(h.lease, "delta") : Option.none()
+        const state = Option.isSome(asked) || backfilling ? Option.getOrNull(yield* repo.state(tenantId)) : before
         if (state?.initialBackfillDoneAt == null) return { _tag: "Wait", until: 0 } satisfies Step
         const now = yield* Clock.currentTimeMillis
         const intervalMillis = Duration.toMillis(config.deltaInterval)
@@ -161,12 +168,15 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         }
       })
 
-    /** Starts a tenant's fiber; `spread`: its first delta sync waits a random part of one interval. */
-    const start = (lease: Lease, spread: boolean) =>
+    /**
+     * Starts a tenant's fiber. A tenant claimed for a trigger looks at it at once; any other tenant's first delta sync
+     * waits a random part of one interval, so that a restart does not fire every tenant's delta sync in one second.
+     */
+    const start = (lease: Lease, triggered: boolean) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const firstDeltaAt = spread ? now + Math.floor(Math.random() * Duration.toMillis(config.deltaInterval)) : 0
-        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false), firstDeltaAt }
+        const firstDeltaAt = triggered ? 0 : now + Math.floor(Math.random() * Duration.toMillis(config.deltaInterval))
+        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false), firstDeltaAt, triggered }
         held.set(lease.tenantId, h)
         yield* updateGauge
         const fiber = leases.adopt(lease, () => tenantLoop(h)).pipe(
@@ -175,7 +185,8 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
           Effect.catchAllCause((cause) => Effect.logError("tenant fiber failed", cause)),
           Effect.ensuring(Effect.suspend(() => {
             if (held.get(lease.tenantId) === h) held.delete(lease.tenantId)
-            return Effect.zipRight(leases.release(lease), updateGauge)
+            // Shutting down, the finalizer releases every lease in one statement once the fibers have stopped.
+            return closing ? updateGauge : Effect.zipRight(leases.release(lease), updateGauge)
           })),
           Effect.annotateLogs("tenantId", lease.tenantId)
         )
@@ -213,15 +224,19 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
           yield* Effect.logInfo(`restart requested for tenant ${tenantId}`)
           yield* stop(tenantId)
           const again = yield* leases.claim(tenantId)
-          if (Option.isSome(again)) yield* start(again.value, false)
+          if (Option.isSome(again)) yield* start(again.value, true)
           continue
         }
         woken.add(tenantId)
       }
       for (const tenantId of woken) {
         const h = held.get(tenantId)
-        if (h !== undefined) yield* Queue.offer(h.wake, undefined)
-        else recount = true
+        if (h === undefined) {
+          recount = true
+          continue
+        }
+        h.triggered = true
+        yield* Queue.offer(h.wake, undefined)
       }
 
       const now = yield* Clock.currentTimeMillis
@@ -259,7 +274,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
       if (room > 0) claimed.push(...(yield* leases.claimFree(room, MARKETPLACE)))
       for (const lease of claimed) {
         yield* Effect.logDebug(`claimed tenant ${lease.tenantId} (epoch ${lease.epoch})`)
-        yield* start(lease, !asked.includes(lease.tenantId))
+        yield* start(lease, asked.includes(lease.tenantId))
       }
       if (claimed.length > 0) {
         yield* Effect.logInfo(`claimed ${claimed.length} tenants (holding ${held.size}, fair share ${share})`)
@@ -271,7 +286,10 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* Effect.logInfo(`shutting down: stopping ${held.size} tenant fibers and releasing their leases`)
+        const leaving = [...held.values()].map((h) => h.lease)
+        closing = true
         yield* FiberMap.clear(fibers)
+        yield* leases.releaseAll(leaving)
         yield* replicas.leave
       })
     )

@@ -20,6 +20,7 @@ const PROBE_TIMEOUT = Duration.seconds(5)
 export const listenForTriggers = (owner: string, onTrigger: (tenantId: string) => Effect.Effect<void>) =>
   Effect.gen(function*() {
     const pg = yield* PgClient.PgClient
+    const sql = yield* SqlClient.SqlClient
     const probePayload = `probe:${owner}`
 
     /** One listening session: runs until its connection stops answering its own probe. */
@@ -39,7 +40,8 @@ export const listenForTriggers = (owner: string, onTrigger: (tenantId: string) =
       while (true) {
         yield* Effect.sleep(PROBE_EVERY)
         yield* Queue.takeAll(probes)
-        const sent = yield* Effect.either(pg.notify(TRIGGER_CHANNEL, probePayload))
+        // (Not `pg.notify`: its NOTIFY statement takes the payload as a bind parameter, which PostgreSQL refuses.)
+        const sent = yield* Effect.either(sql`SELECT pg_notify(${TRIGGER_CHANNEL}, ${probePayload})`)
         const answered = sent._tag === "Right" &&
           (yield* Queue.take(probes).pipe(Effect.timeout(PROBE_TIMEOUT), Effect.option))._tag === "Some"
         if (!answered) {
