@@ -40,6 +40,9 @@ export const DaemonConfig = Config.all({
   }))
 })
 
+/** Tenants' fibers reading their state at the same moment (a few connections of the pool; runs have their own). */
+const LOOKS_AT_ONCE = 4
+
 /** The fleet is counted at least this often (and whenever the replicas change or a trigger arrives). */
 const RECOUNT_EVERY_MS = 30_000
 
@@ -84,6 +87,12 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
       Duration.min(Duration.millis(1000 * 2 ** Math.min(failures - 1, 20)), config.retryMax)
 
     const running = yield* Permits.make(config.maxRunning)
+    // The reads with which a tenant's fiber decides what to do wait here, not in the connection pool: ten thousand
+    // tenants claimed at once queue in this FIFO, and stopping them (a hand-over, a shutdown) cancels waits that hold
+    // nothing. (Thousands of waits cancelled inside the pg pool release their connections recursively, overflowing the
+    // stack.)
+    const looking = yield* Permits.make(LOOKS_AT_ONCE)
+    const look = <A, E, R>(effect: Effect.Effect<A, E, R>) => looking.withPermit(effect)
     const withBusy = <A, E, R>(h: Held, effect: Effect.Effect<A, E, R>) =>
       running.withPermit(
         Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
@@ -96,7 +105,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         // The trigger table is read only when the claim loop or a notification said there is something in it.
         const triggered = h.triggered
         h.triggered = false
-        const asked = triggered ? yield* requests.take(h.lease, "backfill") : Option.none()
+        const asked = triggered ? yield* look(requests.take(h.lease, "backfill")) : Option.none()
         if (Option.isSome(asked)) {
           yield* tenants.unpark(tenantId)
           yield* withBusy(
@@ -107,18 +116,18 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
             })
           )
         }
-        const tenant = yield* tenants.summaryOf(tenantId)
+        const [tenant, current] = yield* look(Effect.all([tenants.summaryOf(tenantId), repo.state(tenantId)]))
         if (tenant.parkedReason !== null) return { _tag: "Stop", reason: `parked: ${tenant.parkedReason}` } satisfies Step
-        const before = Option.getOrNull(yield* repo.state(tenantId))
+        const before = Option.getOrNull(current)
         if (before?.initialBackfillStatus === "paused") return { _tag: "Stop", reason: "paused" } satisfies Step
-        const backfilling = before?.initialBackfillDoneAt == null && (yield* backfill.needsInitialBackfill(tenantId))
+        const backfilling = before?.initialBackfillDoneAt == null && (yield* look(backfill.needsInitialBackfill(tenantId)))
         if (backfilling) {
           // A run someone started with other `days` resumes with those days.
           const days = before?.initialBackfillDays ?? config.backfillDays
           yield* withBusy(h, backfill.runInitialBackfill(tenantId, days, { waitForLease: false }))
         }
-        const deltaAsked = triggered ? yield* requests.take(h.lease, "delta") : Option.none()
-        const state = Option.isSome(asked) || backfilling ? Option.getOrNull(yield* repo.state(tenantId)) : before
+        const deltaAsked = triggered ? yield* look(requests.take(h.lease, "delta")) : Option.none()
+        const state = Option.isSome(asked) || backfilling ? Option.getOrNull(yield* look(repo.state(tenantId))) : before
         if (state?.initialBackfillDoneAt == null) return { _tag: "Wait", until: 0 } satisfies Step
         const now = yield* Clock.currentTimeMillis
         const intervalMillis = Duration.toMillis(config.deltaInterval)
