@@ -43,10 +43,10 @@ const startReplica = (name: string, env: Record<string, string>, input: FleetChi
   child.stderr.on("data", (chunk) => (err += String(chunk)))
   const result = new Promise<FleetChildResult>((resolve, reject) =>
     child.on("exit", (code, signal) => {
-      const last = out.trim().split("\n").pop() ?? ""
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "))
       if (process.env.BENCH_DEBUG) process.stderr.write(`--- replica ${name}:\n${out.slice(0, 5000)}\n${err.slice(0, 5000)}\n`)
-      if (code === 0) resolve(JSON.parse(last) as FleetChildResult)
-      else reject(new Error(`replica ${name} exited ${code ?? signal}:\n${err.slice(-3000)}`))
+      if (code === 0 && line !== undefined) resolve(JSON.parse(line.slice("RESULT ".length)) as FleetChildResult)
+      else reject(new Error(`replica ${name} exited ${code ?? signal}:\n${err.slice(-2000)}\n${out.slice(-2000)}`))
     })
   )
   result.catch(() => undefined)

@@ -82,7 +82,7 @@ const program = Effect.gen(function*() {
     rssMb: Math.round(process.memoryUsage.rss() / 1024 / 1024),
     secondsToSteady
   }
-  process.stdout.write(JSON.stringify(result) + "\n")
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
 })
 
 program.pipe(

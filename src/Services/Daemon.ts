@@ -46,13 +46,51 @@ const LOOKS_AT_ONCE = 4
 /** The fleet is counted at least this often (and whenever the replicas change or a trigger arrives). */
 const RECOUNT_EVERY_MS = 30_000
 
+/** setTimeout's limit: a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * How a waiting tenant is woken: by its timer or by the claim loop. A plain timer and one callback, not a race of two
+ * fibers: ten thousand waiting tenants cost ten thousand timers, not forty thousand fibers.
+ */
+class Wake {
+  private pending = false
+  private resume: (() => void) | undefined
+
+  /** Wakes the tenant now, or makes its next wait return at once. */
+  readonly now = () => {
+    if (this.resume !== undefined) this.resume()
+    else this.pending = true
+  }
+
+  /** Waits up to `ms`, or until `now` is called. */
+  readonly wait = (ms: number) =>
+    Effect.async<void>((resume) => {
+      if (this.pending) {
+        this.pending = false
+        return resume(Effect.void)
+      }
+      const done = () => {
+        clearTimeout(timer)
+        this.resume = undefined
+        resume(Effect.void)
+      }
+      const timer = setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS))
+      this.resume = done
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        this.resume = undefined
+      })
+    })
+}
+
 /**
  * A tenant this process drives: its lease, a wake-up signal from the claim loop, whether a run is in flight, and
  * the earliest time of its first delta sync (spread over one interval, so a restart does not fire them all at once).
  */
 interface Held {
   readonly lease: Lease
-  readonly wake: Queue.Queue<void>
+  readonly wake: Wake
   readonly busy: Ref.Ref<boolean>
   readonly firstDeltaAt: number
   /** A trigger may be waiting in the table: set by the claim loop or a notification, cleared by the next step. */
@@ -153,7 +191,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
               return
             }
             const wait = Math.max(0, result.right.until - (yield* Clock.currentTimeMillis))
-            yield* Effect.raceFirst(Queue.take(h.wake), Effect.sleep(Duration.millis(wait)))
+            yield* h.wake.wait(wait)
             continue
           }
           const error = result.left
@@ -185,7 +223,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const firstDeltaAt = triggered ? 0 : now + Math.floor(Math.random() * Duration.toMillis(config.deltaInterval))
-        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false), firstDeltaAt, triggered }
+        const h: Held = { lease, wake: new Wake(), busy: yield* Ref.make(false), firstDeltaAt, triggered }
         held.set(lease.tenantId, h)
         yield* updateGauge
         const fiber = leases.adopt(lease, () => tenantLoop(h)).pipe(
@@ -238,15 +276,19 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         }
         woken.add(tenantId)
       }
+      const elsewhere: Array<string> = []
       for (const tenantId of woken) {
         const h = held.get(tenantId)
         if (h === undefined) {
-          recount = true
+          elsewhere.push(tenantId)
           continue
         }
         h.triggered = true
-        yield* Queue.offer(h.wake, undefined)
+        h.wake.now()
       }
+      // A trigger for a tenant nobody holds (resumed, added, its holder gone) changes the count; one another replica
+      // holds does not.
+      if (elsewhere.length > 0 && (yield* leases.freeAmong(elsewhere)).length > 0) recount = true
 
       const now = yield* Clock.currentTimeMillis
       if (recount || counted === undefined || counted.live !== live || now - counted.at >= RECOUNT_EVERY_MS) {

@@ -121,6 +121,14 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.catchAllCause((cause) => Effect.logWarning("could not release lease", cause))
       )
 
+    /** Those of these tenants whose lease nobody holds. */
+    const freeAmong = (tenantIds: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<string>> =>
+      sql<{ tenantId: string }>`SELECT "tenantId" FROM "OrderSyncLease"
+        WHERE "tenantId" = ANY(${[...tenantIds]}::text[]) AND "expiresAt" < now()`.pipe(
+        Effect.map((rows) => rows.map((row) => row.tenantId)),
+        Effect.orDie
+      )
+
     /** Releases these leases in one statement (a replica shutting down with thousands of tenants). */
     const releaseAll = (held: ReadonlyArray<Lease>) =>
       held.length === 0 ? Effect.void : sql`UPDATE "OrderSyncLease" AS l SET "owner" = NULL, "expiresAt" = now()
@@ -240,6 +248,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return yield* exit
       })
 
-    return { owner, ttl, claim, claimAvailable, claimFree, holder, release, releaseAll, fence, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, withLease, adopt, current } as const
   })
 }) {}
