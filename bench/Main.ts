@@ -6,6 +6,7 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { fleet } from "./Fleet.js"
 import { describeSeconds, history, sizeLabel } from "./History.js"
 import { memory } from "./Memory.js"
 import { pacing } from "./Pacing.js"
@@ -157,6 +158,19 @@ const main = async () => {
       }
       for (const c of b6.chunkExperiments) {
         rows.push(["B6", `  ORDERSYNC_REPORT_CHUNK_ORDERS=${c.chunkOrders}: ÷ COPY (by active time)`, `${c.ratio} (${c.engineOrdersPerSecond} ÷ ${c.copyOrdersPerSecond}; ${c.activeRatio})`, ""])
+      }
+    })
+    if (wanted("B7")) await guard("B7", async () => {
+      log("B7 coordination cost …")
+      const b7 = await fleet(db, quick)
+      results.push(b7)
+      for (const r of b7.runs) {
+        const label = `${r.tenants / 1000}k tenants, ${r.replicas} replica${r.replicas > 1 ? "s" : ""}`
+        rows.push(
+          ["B7", `${label}: tick mean / p99 (ms); rows read; CPU ms per tick`, `${r.tickMeanMs} / ${r.tickP99Ms}; ${r.rowsReadPerTick}; ${r.cpuMsPerTick}`, "<= 20 ms"],
+          ["B7", `${label}: trigger → first request median / p99 (ms)`, `${r.triggerToRequestMedianMs} / ${r.triggerToRequestP99Ms} (${r.triggers} triggers)`, "p99 <= 1000"],
+          ["B7", `${label}: settle (s), replica RSS (MB)`, `${r.settleSeconds}; ${r.replicaRssMb.join(" | ")}`, ""]
+        )
       }
     })
     if (wanted("B5") || wanted("B1")) {

@@ -11,6 +11,7 @@ import { Sink } from "./History/Sink.js"
 import { Orders } from "./Orders.js"
 import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { Status } from "./Status.js"
+import { notifyTrigger } from "./Daemon/Triggers.js"
 import { type Lease, Leases } from "./Store/Leases.js"
 import { SyncStateRepo, type Window } from "./Store/SyncStateRepo.js"
 import { type TenantConnection, Tenants } from "./Store/Tenants.js"
@@ -156,6 +157,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             lastSyncAt: yield* now
           })
         }))
+        yield* status.publishProgress(tenantId)
         yield* Effect.logInfo(`backfill complete`)
       })
 
@@ -220,6 +222,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       Effect.gen(function*() {
         yield* tenants.summaryOf(tenantId)
         yield* repo.pause(tenantId)
+        yield* notifyTrigger(tenantId)
         return yield* status.getBackfillStatus(tenantId)
       })
 
@@ -229,6 +232,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         yield* tenants.summaryOf(tenantId)
         yield* repo.resume(tenantId)
         yield* tenants.unpark(tenantId)
+        yield* notifyTrigger(tenantId)
         return yield* status.getBackfillStatus(tenantId)
       })
 

@@ -1,11 +1,21 @@
-import { Clock, Config, Duration, Effect, Either, FiberMap, Metric, Option, Queue, Ref, Schedule } from "effect"
+import { Clock, Config, Duration, Effect, Either, FiberMap, Metric, Option, Queue, Ref } from "effect"
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Backfill } from "./Backfill.js"
 import { Replicas } from "./Daemon/Replicas.js"
-import { Requests, type TenantOverview } from "./Daemon/Requests.js"
-import { leasesHeld } from "./Metrics.js"
+import { type FleetCounts, Requests } from "./Daemon/Requests.js"
+import { listenForTriggers } from "./Daemon/Triggers.js"
+import {
+  claimTickSeconds,
+  leasesHeld,
+  tenantsClaimable,
+  tenantsClaimed,
+  tenantsFairShare,
+  tenantsHandedOver,
+  tenantsWanting
+} from "./Metrics.js"
 import * as Permits from "./Permits.js"
 import { type Lease, Leases } from "./Store/Leases.js"
+import { MARKETPLACE } from "./Store/OrderRepo.js"
 import { SyncStateRepo } from "./Store/SyncStateRepo.js"
 import { Tenants } from "./Store/Tenants.js"
 
@@ -22,24 +32,79 @@ export const DaemonConfig = Config.all({
     Config.map((s) => Duration.millis(s * 1000))
   ),
   /** Cap of the per-tenant exponential backoff after a failed run. */
-  retryMax: Config.number("ORDERSYNC_RETRY_MAX_SECONDS").pipe(Config.withDefault(300), Config.map((s) => Duration.millis(s * 1000)))
+  retryMax: Config.number("ORDERSYNC_RETRY_MAX_SECONDS").pipe(Config.withDefault(300), Config.map((s) => Duration.millis(s * 1000))),
+  /** Leases one tick claims, or hands over when replicas join: the pace at which tenants move. */
+  claimBatch: Config.integer("ORDERSYNC_CLAIM_BATCH").pipe(Config.withDefault(500), Config.validate({
+    message: "ORDERSYNC_CLAIM_BATCH must be at least 1",
+    validation: (n) => n >= 1
+  }))
 })
 
-/** A tenant this process drives: its lease, a wake-up signal from the claim loop, and whether a backfill runs. */
+/** Tenants' fibers reading their state at the same moment (a few connections of the pool; runs have their own). */
+const LOOKS_AT_ONCE = 4
+
+/** The fleet is counted at least this often (and whenever the replicas change or a trigger arrives). */
+const RECOUNT_EVERY_MS = 30_000
+
+/** setTimeout's limit: a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * How a waiting tenant is woken: by its timer or by the claim loop. A plain timer and one callback, not a race of two
+ * fibers: ten thousand waiting tenants cost ten thousand timers, not forty thousand fibers.
+ */
+class Wake {
+  private pending = false
+  private resume: (() => void) | undefined
+
+  /** Wakes the tenant now, or makes its next wait return at once. */
+  readonly now = () => {
+    if (this.resume !== undefined) this.resume()
+    else this.pending = true
+  }
+
+  /** Waits up to `ms`, or until `now` is called. */
+  readonly wait = (ms: number) =>
+    Effect.async<void>((resume) => {
+      if (this.pending) {
+        this.pending = false
+        return resume(Effect.void)
+      }
+      const done = () => {
+        clearTimeout(timer)
+        this.resume = undefined
+        resume(Effect.void)
+      }
+      const timer = setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS))
+      this.resume = done
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        this.resume = undefined
+      })
+    })
+}
+
+/**
+ * A tenant this process drives: its lease, a wake-up signal from the claim loop, whether a run is in flight, and
+ * the earliest time of its first delta sync (spread over one interval, so a restart does not fire them all at once).
+ */
 interface Held {
   readonly lease: Lease
-  readonly wake: Queue.Queue<void>
+  readonly wake: Wake
   readonly busy: Ref.Ref<boolean>
+  readonly firstDeltaAt: number
+  /** A trigger may be waiting in the table: set by the claim loop or a notification, cleared by the next step. */
+  triggered: boolean
 }
 
 type Step = { readonly _tag: "Stop"; readonly reason: string } | { readonly _tag: "Wait"; readonly until: number }
 
-/** Whether a tenant has anything for the daemon to do: a trigger, or it is neither parked nor paused. */
-const wantsWork = (t: TenantOverview) => t.requested || (!t.parked && t.status !== "paused")
-
 /**
- * One supervised fiber per tenant whose lease this process holds. A claim loop follows the tenant table, takes free
- * leases up to this replica's fair share, hands over surplus ones when replicas join, and passes on triggers.
+ * One supervised fiber per tenant whose lease this process holds. A claim loop takes free leases up to this replica's
+ * fair share, hands over surplus ones when replicas join, and passes on triggers. A tick costs what changes, not what
+ * exists: the pending triggers (a small table), the free leases it takes, and a count of the fleet now and then.
+ * Triggers arrive through PostgreSQL notifications within a second; the tick every ORDERSYNC_POLL_SECONDS is the
+ * fallback.
  */
 export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
   scoped: Effect.gen(function*() {
@@ -52,6 +117,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     const replicas = yield* Replicas
 
     const fibers = yield* FiberMap.make<string, void>()
+    let closing = false
     const held = new Map<string, Held>()
     const updateGauge = Effect.suspend(() => Metric.set(leasesHeld, held.size))
 
@@ -59,6 +125,12 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
       Duration.min(Duration.millis(1000 * 2 ** Math.min(failures - 1, 20)), config.retryMax)
 
     const running = yield* Permits.make(config.maxRunning)
+    // The reads with which a tenant's fiber decides what to do wait here, not in the connection pool: ten thousand
+    // tenants claimed at once queue in this FIFO, and stopping them (a hand-over, a shutdown) cancels waits that hold
+    // nothing. (Thousands of waits cancelled inside the pg pool release their connections recursively, overflowing the
+    // stack.)
+    const looking = yield* Permits.make(LOOKS_AT_ONCE)
+    const look = <A, E, R>(effect: Effect.Effect<A, E, R>) => looking.withPermit(effect)
     const withBusy = <A, E, R>(h: Held, effect: Effect.Effect<A, E, R>) =>
       running.withPermit(
         Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
@@ -68,7 +140,10 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     const step = (h: Held) =>
       Effect.gen(function*() {
         const { tenantId } = h.lease
-        const asked = yield* requests.take(h.lease, "backfill")
+        // The trigger table is read only when the claim loop or a notification said there is something in it.
+        const triggered = h.triggered
+        h.triggered = false
+        const asked = triggered ? yield* look(requests.take(h.lease, "backfill")) : Option.none()
         if (Option.isSome(asked)) {
           yield* tenants.unpark(tenantId)
           yield* withBusy(
@@ -79,21 +154,22 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
             })
           )
         }
-        const tenant = yield* tenants.summaryOf(tenantId)
+        const [tenant, current] = yield* look(Effect.all([tenants.summaryOf(tenantId), repo.state(tenantId)]))
         if (tenant.parkedReason !== null) return { _tag: "Stop", reason: `parked: ${tenant.parkedReason}` } satisfies Step
-        const before = Option.getOrNull(yield* repo.state(tenantId))
+        const before = Option.getOrNull(current)
         if (before?.initialBackfillStatus === "paused") return { _tag: "Stop", reason: "paused" } satisfies Step
-        if (yield* backfill.needsInitialBackfill(tenantId)) {
+        const backfilling = before?.initialBackfillDoneAt == null && (yield* look(backfill.needsInitialBackfill(tenantId)))
+        if (backfilling) {
           // A run someone started with other `days` resumes with those days.
           const days = before?.initialBackfillDays ?? config.backfillDays
           yield* withBusy(h, backfill.runInitialBackfill(tenantId, days, { waitForLease: false }))
         }
-        const deltaAsked = yield* requests.take(h.lease, "delta")
-        const state = Option.getOrNull(yield* repo.state(tenantId))
+        const deltaAsked = triggered ? yield* look(requests.take(h.lease, "delta")) : Option.none()
+        const state = Option.isSome(asked) || backfilling ? Option.getOrNull(yield* look(repo.state(tenantId))) : before
         if (state?.initialBackfillDoneAt == null) return { _tag: "Wait", until: 0 } satisfies Step
         const now = yield* Clock.currentTimeMillis
         const intervalMillis = Duration.toMillis(config.deltaInterval)
-        const due = (state.lastSyncAt?.getTime() ?? 0) + intervalMillis
+        const due = Math.max((state.lastSyncAt?.getTime() ?? 0) + intervalMillis, h.firstDeltaAt)
         if (Option.isSome(deltaAsked) || now >= due) {
           const result = yield* withBusy(h, backfill.runOrdersDeltaSync(tenantId, { waitForLease: false }))
           yield* Effect.logInfo(`delta sync: ${result.orders} orders changed since ${result.after}`)
@@ -115,7 +191,7 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
               return
             }
             const wait = Math.max(0, result.right.until - (yield* Clock.currentTimeMillis))
-            yield* Effect.raceFirst(Queue.take(h.wake), Effect.sleep(Duration.millis(wait)))
+            yield* h.wake.wait(wait)
             continue
           }
           const error = result.left
@@ -139,9 +215,15 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         }
       })
 
-    const start = (lease: Lease) =>
+    /**
+     * Starts a tenant's fiber. A tenant claimed for a trigger looks at it at once; any other tenant's first delta sync
+     * waits a random part of one interval, so that a restart does not fire every tenant's delta sync in one second.
+     */
+    const start = (lease: Lease, triggered: boolean) =>
       Effect.gen(function*() {
-        const h: Held = { lease, wake: yield* Queue.sliding<void>(1), busy: yield* Ref.make(false) }
+        const now = yield* Clock.currentTimeMillis
+        const firstDeltaAt = triggered ? 0 : now + Math.floor(Math.random() * Duration.toMillis(config.deltaInterval))
+        const h: Held = { lease, wake: new Wake(), busy: yield* Ref.make(false), firstDeltaAt, triggered }
         held.set(lease.tenantId, h)
         yield* updateGauge
         const fiber = leases.adopt(lease, () => tenantLoop(h)).pipe(
@@ -150,7 +232,8 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
           Effect.catchAllCause((cause) => Effect.logError("tenant fiber failed", cause)),
           Effect.ensuring(Effect.suspend(() => {
             if (held.get(lease.tenantId) === h) held.delete(lease.tenantId)
-            return Effect.zipRight(leases.release(lease), updateGauge)
+            // Shutting down, the finalizer releases every lease in one statement once the fibers have stopped.
+            return closing ? updateGauge : Effect.zipRight(leases.release(lease), updateGauge)
           })),
           Effect.annotateLogs("tenantId", lease.tenantId)
         )
@@ -159,64 +242,119 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
 
     const stop = (tenantId: string) => FiberMap.remove(fibers, tenantId)
 
+    // What the last count of the fleet said, and when; a trigger or a change of replicas asks for a new one.
+    let counted: (FleetCounts & { readonly at: number; readonly live: number }) | undefined
+    let recount = true
+    const notified = new Set<string>()
+    const kick = yield* Queue.sliding<void>(1)
+
+    /** A notification: wake the holder now, or (nobody here holds it) count again and claim at once. */
+    const onTrigger = (tenantId: string) =>
+      Effect.suspend(() => {
+        notified.add(tenantId)
+        return Queue.offer(kick, undefined)
+      })
+
     const tick = Effect.gen(function*() {
       const live = yield* replicas.heartbeat
-      const all = yield* requests.overview
-      const byId = new Map(all.map((t) => [t.tenantId, t]))
-      for (const tenantId of [...held.keys()]) {
-        const tenant = byId.get(tenantId)
-        if (tenant === undefined) {
-          yield* Effect.logInfo(`tenant ${tenantId} was removed; stopping its fiber`)
-          yield* stop(tenantId)
+      const triggers = yield* requests.pendingTriggers
+      const woken = new Set(notified)
+      notified.clear()
+      for (const { restart, tenantId } of triggers) {
+        const h = held.get(tenantId)
+        if (h === undefined) {
+          woken.add(tenantId)
           continue
         }
-        const h = held.get(tenantId)!
-        if (tenant.restart && (yield* Ref.get(h.busy))) {
+        if (restart && (yield* Ref.get(h.busy))) {
           // Stop the run in flight (its page commits first), then take the tenant again to start over.
           yield* Effect.logInfo(`restart requested for tenant ${tenantId}`)
           yield* stop(tenantId)
           const again = yield* leases.claim(tenantId)
-          if (Option.isSome(again)) yield* start(again.value)
+          if (Option.isSome(again)) yield* start(again.value, true)
           continue
         }
-        if (tenant.requested || tenant.parked || tenant.status === "paused" || !tenant.done) {
-          yield* Queue.offer(h.wake, undefined)
-        }
+        woken.add(tenantId)
       }
-      const wanting = all.filter(wantsWork)
-      const share = Math.ceil(wanting.length / live)
+      const elsewhere: Array<string> = []
+      for (const tenantId of woken) {
+        const h = held.get(tenantId)
+        if (h === undefined) {
+          elsewhere.push(tenantId)
+          continue
+        }
+        h.triggered = true
+        h.wake.now()
+      }
+      // A trigger for a tenant nobody holds (resumed, added, its holder gone) changes the count; one another replica
+      // holds does not.
+      if (elsewhere.length > 0 && (yield* leases.freeAmong(elsewhere)).length > 0) recount = true
+
+      const now = yield* Clock.currentTimeMillis
+      if (recount || counted === undefined || counted.live !== live || now - counted.at >= RECOUNT_EVERY_MS) {
+        counted = { ...(yield* requests.counts), at: now, live }
+        recount = false
+        yield* Metric.set(tenantsWanting, counted.wanting)
+        yield* Metric.set(tenantsClaimable, counted.claimable)
+      }
+      const share = Math.ceil(counted.wanting / live)
+      yield* Metric.set(tenantsFairShare, share)
+
       if (held.size > share) {
-        // A replica joined: hand one tenant over per tick, an idle one if possible.
-        const idle = yield* Effect.findFirst([...held.entries()], ([, h]) => Effect.map(Ref.get(h.busy), (busy) => !busy))
-        const victim = Option.match(idle, { onSome: ([tenantId]) => tenantId, onNone: () => [...held.keys()].at(-1)! })
-        yield* Effect.logInfo(`holding ${held.size} tenants, fair share is ${share}: handing ${victim} over`)
-        yield* stop(victim)
+        // A replica joined (or tenants left): hand over the surplus, idle tenants first, at most one busy one a tick.
+        const surplus = Math.min(held.size - share, config.claimBatch)
+        const idle: Array<string> = []
+        for (const [tenantId, h] of held) {
+          if (idle.length >= surplus) break
+          if (!(yield* Ref.get(h.busy))) idle.push(tenantId)
+        }
+        const leaving = idle.length > 0 ? idle : [[...held.keys()].at(-1)!]
+        yield* Effect.logInfo(`holding ${held.size} tenants, fair share is ${share}: handing ${leaving.length} over`)
+        for (const tenantId of leaving) yield* stop(tenantId)
+        yield* Metric.incrementBy(tenantsHandedOver, leaving.length)
+        recount = true
         return
       }
-      const candidates = wanting.filter((t) => !held.has(t.tenantId))
-        .sort((a, b) => Number(b.requested) - Number(a.requested))
-        .map((t) => t.tenantId)
-      const claimed = yield* leases.claimAvailable(candidates, share - held.size)
+
+      let room = Math.min(share - held.size, config.claimBatch)
+      if (room <= 0) return
+      // Triggered tenants first, then free leases by age.
+      const asked = triggers.map((t) => t.tenantId).filter((id) => !held.has(id))
+      const claimed = [...yield* leases.claimAvailable(asked, room)]
+      room -= claimed.length
+      if (room > 0) claimed.push(...(yield* leases.claimFree(room, MARKETPLACE)))
       for (const lease of claimed) {
-        yield* Effect.logInfo(`claimed tenant ${lease.tenantId} (epoch ${lease.epoch})`)
-        yield* start(lease)
+        yield* Effect.logDebug(`claimed tenant ${lease.tenantId} (epoch ${lease.epoch})`)
+        yield* start(lease, asked.includes(lease.tenantId))
+      }
+      if (claimed.length > 0) {
+        yield* Effect.logInfo(`claimed ${claimed.length} tenants (holding ${held.size}, fair share ${share})`)
+        yield* Metric.incrementBy(tenantsClaimed, claimed.length)
+        recount = true
       }
     })
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* Effect.logInfo(`shutting down: stopping ${held.size} tenant fibers and releasing their leases`)
+        const leaving = [...held.values()].map((h) => h.lease)
+        closing = true
         yield* FiberMap.clear(fibers)
+        yield* leases.releaseAll(leaving)
         yield* replicas.leave
       })
     )
 
     // Announce this replica first and claim one poll later, so replicas started together split the tenants.
     yield* replicas.heartbeat.pipe(Effect.catchAllCause((cause) => Effect.logWarning("could not register this replica", cause)))
+    yield* listenForTriggers(leases.owner, onTrigger)
+    yield* Effect.sleep(config.poll)
     yield* tick.pipe(
+      Metric.trackDurationWith(claimTickSeconds, Duration.toSeconds),
       Effect.catchAllCause((cause) => Effect.logWarning("claim loop tick failed; retrying", cause)),
-      Effect.repeat(Schedule.spaced(config.poll)),
-      Effect.delay(config.poll),
+      // The next tick: after one poll, or at once when a notification arrives.
+      Effect.zipRight(Effect.raceFirst(Effect.sleep(config.poll), Queue.take(kick))),
+      Effect.forever,
       Effect.forkScoped
     )
 

@@ -49,10 +49,14 @@ export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClien
     Layer.provide(AmazonHttp),
     Layer.provide(AmazonConnections)
   )
-  // Sources and one sink below; the delta sync and the status beside; the backfill over them all.
-  const history = Layer.merge(OrdersSource.Default, ReportsSource.Default).pipe(Layer.provideMerge(Sink.Default))
+  // Sources and one sink (which publishes progress through the status) below; the delta sync beside; the backfill
+  // over them all.
+  const history = Layer.merge(OrdersSource.Default, ReportsSource.Default).pipe(
+    Layer.provideMerge(Sink.Default),
+    Layer.provideMerge(Status.Default)
+  )
   return Backfill.Default.pipe(
-    Layer.provideMerge(Layer.merge(Delta.Default, Status.Default)),
+    Layer.provideMerge(Delta.Default),
     Layer.provideMerge(history),
     Layer.provideMerge(Layer.merge(store, amazon)),
     Layer.provideMerge(sql),

@@ -39,3 +39,31 @@ export const tenantsByStatus = Metric.gauge("ordersync_tenants", {
 export const backfillStalledSeconds = Metric.gauge("ordersync_backfill_stalled_seconds", {
   description: "The longest an in-progress backfill has gone without a checkpoint (0 when none is in progress)"
 })
+
+// The daemon's claim loop, per replica.
+export const claimTickSeconds = Metric.histogram(
+  "ordersync_claim_tick_seconds",
+  MetricBoundaries.exponential({ start: 0.0005, factor: 2, count: 14 }),
+  "Duration of one tick of the daemon's claim loop (database round trips included)"
+)
+export const tenantsWanting = Metric.gauge("ordersync_tenants_wanting", {
+  description: "Tenants that want a replica (neither parked nor paused, or triggered), at the last count"
+})
+export const tenantsClaimable = Metric.gauge("ordersync_tenants_claimable", {
+  description: "Tenants that want a replica and whose lease nobody holds, at the last count"
+})
+export const tenantsFairShare = Metric.gauge("ordersync_tenants_fair_share", {
+  description: "How many tenants this replica takes at most: wanting tenants divided by live replicas, rounded up"
+})
+export const tenantsClaimed = Metric.counter("ordersync_tenants_claimed_total", {
+  description: "Tenant leases this replica's claim loop took",
+  incremental: true
+})
+export const tenantsHandedOver = Metric.counter("ordersync_tenants_handed_over_total", {
+  description: "Tenant leases this replica gave up because it held more than its fair share",
+  incremental: true
+})
+export const triggersNotified = Metric.counter("ordersync_triggers_notified_total", {
+  description: "Trigger notifications (PostgreSQL LISTEN/NOTIFY) this replica received",
+  incremental: true
+})

@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Config, Effect, Option, Redacted } from "effect"
 import { SecretKeyMismatch } from "../Domain/Errors.js"
+import { makeFolderSync } from "./Store/Folders.js"
 
 const VERSION = "v1"
 
@@ -15,7 +16,7 @@ const loadKey = (secret: Option.Option<Redacted.Redacted>, dataDir: string): Buf
   }
   const file = path.resolve(dataDir, "secret.key")
   if (fs.existsSync(file)) return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64")
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 })
+  makeFolderSync(path.dirname(file), 0o755)
   const key = crypto.randomBytes(32)
   // "wx": never overwrite a key another process just wrote.
   try {

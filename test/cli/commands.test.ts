@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { scoped as simulator } from "../../src/Simulator/index.js"
 import { freshDatabaseUrl } from "../support/Database.js"
 import { simulatorEnv, testSeller } from "../support/Engine.js"
-import { ordersyncDone } from "../support/Process.js"
+import { ordersync, ordersyncDone } from "../support/Process.js"
 
 describe("the one-shot CLI", () => {
   it.scopedLive("migrate twice, tenants, bad input, status --json and sync", () =>
@@ -75,4 +75,16 @@ describe("the one-shot CLI", () => {
         expect(gone.code).toBe(1)
       })
     }))
+})
+
+describe("a data folder that cannot be made", () => {
+  it.live("fails at once with the folder's name (Node's recursive mkdir would never return under /proc)", () =>
+    Effect.promise(async () => {
+      const run = ordersync(["migrate"], { ORDERSYNC_DATA_DIR: "/proc/ordersync-nope/data" })
+      const hung = setTimeout(() => run.child.kill("SIGKILL"), 15_000)
+      const code = await run.exited
+      clearTimeout(hung)
+      expect(code).toBe(1)
+      expect(run.output()).toMatch(/cannot create the folder \/proc\/ordersync-nope\/data: \/proc\/ordersync-nope: ENOENT/)
+    }), 30_000)
 })

@@ -4,6 +4,7 @@ import { Clock, Duration, Effect, Metric, Option, Schedule } from "effect"
 import { BackfillPaused } from "../../Domain/Errors.js"
 import type { DecodedOrder, Order, QuarantinedOrder } from "../../Domain/Order.js"
 import { chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "../Metrics.js"
+import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
 import { OrderRepo, type OrderSource } from "../Store/OrderRepo.js"
 import { SyncStateRepo } from "../Store/SyncStateRepo.js"
@@ -44,6 +45,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
     const leases = yield* Leases
     const orderRepo = yield* OrderRepo
     const repo = yield* SyncStateRepo
+    const status = yield* Status
 
     /**
      * One transaction, checked against the lease epoch, that an interruption cannot cut in half. A database that
@@ -96,6 +98,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         yield* Metric.update(chunkUpsertSeconds, seconds)
         yield* Metric.incrementBy(ordersUpserted, upserted)
         yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
+        if (options.backfill) yield* status.publishProgress(lease.tenantId)
         return result
       }).pipe(
         Effect.withSpan("sink.commit", {

@@ -6,6 +6,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import { Data, Effect, Redacted } from "effect"
+import { makeFolderSync } from "./Folders.js"
 
 const run = promisify(execFile)
 
@@ -162,7 +163,7 @@ export const acquire = (options: EmbeddedOptions): Effect.Effect<EmbeddedServer,
       const bins = await binaries()
       const dataDir = path.resolve(options.dataDir)
       const pgdata = path.join(dataDir, "pg")
-      await fs.mkdir(dataDir, { recursive: true, mode: 0o755 })
+      makeFolderSync(dataDir, 0o755)
       const runAs = await postgresUser(options.log)
       // The postgres user must reach both the cluster and the binaries (node_modules may sit under /root).
       await ensureTraversable(pgdata, runAs, options.log)

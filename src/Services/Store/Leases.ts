@@ -63,6 +63,29 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.orDie
       )
 
+    /**
+     * Claims up to `limit` free leases of tenants that want a replica (neither parked nor paused), oldest expiry
+     * first, skipping rows another claimer is locking. Walks the index on "expiresAt" from the oldest: a tick reads
+     * the free leases it takes (and the parked or paused ones before them), never the whole fleet.
+     */
+    const claimFree = (limit: number, marketplace: string): Effect.Effect<ReadonlyArray<Lease>> =>
+      limit <= 0 ? Effect.succeed([]) : sql<{ tenantId: string; epoch: string }>`
+        WITH free AS (
+          SELECT l."tenantId" FROM "OrderSyncLease" l
+          JOIN "OrderSyncTenant" t ON t."tenantId" = l."tenantId" AND t."parkedReason" IS NULL
+          LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = l."tenantId" AND s."marketplace" = ${marketplace}
+          WHERE l."expiresAt" < now() AND s."initialBackfillStatus" IS DISTINCT FROM 'paused'
+          ORDER BY l."expiresAt" LIMIT ${limit}
+          FOR UPDATE OF l SKIP LOCKED)
+        UPDATE "OrderSyncLease" AS l
+        SET "owner" = ${owner}, "epoch" = l."epoch" + 1, "heartbeatAt" = now(),
+            "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
+        FROM free WHERE l."tenantId" = free."tenantId"
+        RETURNING l."tenantId", l."epoch"`.pipe(
+        Effect.map((rows) => rows.map((row) => ({ tenantId: row.tenantId, owner, epoch: Number(row.epoch) }))),
+        Effect.orDie
+      )
+
     /** The live holder of a tenant's lease, and how long its lease still runs (measured by the database's clock). */
     const holder = (tenantId: string) =>
       sql<{ owner: string | null; expiresAt: Date; remainingMs: number }>`
@@ -96,6 +119,23 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
           WHERE "tenantId" = ${lease.tenantId} AND "owner" = ${lease.owner} AND "epoch" = ${lease.epoch}`.pipe(
         Effect.asVoid,
         Effect.catchAllCause((cause) => Effect.logWarning("could not release lease", cause))
+      )
+
+    /** Those of these tenants whose lease nobody holds. */
+    const freeAmong = (tenantIds: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<string>> =>
+      sql<{ tenantId: string }>`SELECT "tenantId" FROM "OrderSyncLease"
+        WHERE "tenantId" = ANY(${[...tenantIds]}::text[]) AND "expiresAt" < now()`.pipe(
+        Effect.map((rows) => rows.map((row) => row.tenantId)),
+        Effect.orDie
+      )
+
+    /** Releases these leases in one statement (a replica shutting down with thousands of tenants). */
+    const releaseAll = (held: ReadonlyArray<Lease>) =>
+      held.length === 0 ? Effect.void : sql`UPDATE "OrderSyncLease" AS l SET "owner" = NULL, "expiresAt" = now()
+          FROM UNNEST(${held.map((l) => l.tenantId)}::text[], ${held.map((l) => String(l.epoch))}::bigint[]) AS u("tenantId", "epoch")
+          WHERE l."tenantId" = u."tenantId" AND l."epoch" = u."epoch" AND l."owner" = ${owner}`.pipe(
+        Effect.asVoid,
+        Effect.catchAllCause((cause) => Effect.logWarning("could not release the leases", cause))
       )
 
     /**
@@ -208,6 +248,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return yield* exit
       })
 
-    return { owner, ttl, claim, claimAvailable, holder, release, fence, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, withLease, adopt, current } as const
   })
 }) {}

@@ -2,6 +2,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Redacted } from "effect"
 import { TenantNotFound } from "../../Domain/Errors.js"
 import type { Region } from "../../Domain/Ids.js"
+import { TRIGGER_CHANNEL } from "../Daemon/Triggers.js"
 import { Secrets } from "../Secrets.js"
 
 export interface NewTenant {
@@ -55,6 +56,8 @@ export class Tenants extends Effect.Service<Tenants>()("ordersync/Tenants", {
             "marketplaceIds" = EXCLUDED."marketplaceIds", "refreshTokenCiphertext" = EXCLUDED."refreshTokenCiphertext",
             "parkedReason" = NULL, "updatedAt" = now()`
         yield* sql`INSERT INTO "OrderSyncLease" ("tenantId") VALUES (${tenant.tenantId}) ON CONFLICT DO NOTHING`
+        // Running replicas count the fleet again and claim the tenant now (delivered at commit).
+        yield* sql`SELECT pg_notify(${TRIGGER_CHANNEL}, ${tenant.tenantId})`
       })).pipe(Effect.orDie)
 
     const list = sql<Row>`SELECT * FROM "OrderSyncTenant" ORDER BY "tenantId"`.pipe(
