@@ -34,7 +34,8 @@ describe("the daemon on the original backend's database", () => {
 
       const engine = engineOver(SqlFromUrl(url).pipe(Layer.orDie))
       const config = Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(
-        simulatorEnv(sim, { ORDERSYNC_POLL_SECONDS: "0.2", ORDERSYNC_DELTA_INTERVAL_SECONDS: "3600" })
+        // A claimed tenant's first delta sync waits a random part of one interval (restarts spread them): keep it short.
+        simulatorEnv(sim, { ORDERSYNC_POLL_SECONDS: "0.2", ORDERSYNC_DELTA_INTERVAL_SECONDS: "8" })
       ))))
       yield* Effect.gen(function*() {
         yield* addSellers(sim)
