@@ -32,9 +32,9 @@ const histogram = Effect.map(Metric.value(claimTickSeconds), (state) => state as
 
 const program = Effect.gen(function*() {
   const started = performance.now()
-  yield* Daemon
-  // Settled: nothing claimable, the number held unchanged and ticks short (the first steps of the tenants it claimed
-  // are over) for 5 s.
+  const daemon = yield* Daemon
+  // Settled: nothing claimable, the number held unchanged, ticks short and the first steps of the tenants it claimed
+  // over, for 5 s.
   let last = -1
   let lastTicks = yield* histogram
   let stableSince = performance.now()
@@ -45,7 +45,8 @@ const program = Effect.gen(function*() {
     const ticks = yield* histogram
     const slow = ticks.count > lastTicks.count && (ticks.sum - lastTicks.sum) / (ticks.count - lastTicks.count) > 0.05
     lastTicks = ticks
-    if (held !== last || claimable > 0 || slow) {
+    const deciding = yield* daemon.deciding
+    if (held !== last || claimable > 0 || slow || deciding > 0) {
       last = held
       stableSince = performance.now()
     } else if (performance.now() - stableSince > 5_000) break

@@ -130,7 +130,6 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
     // nothing. (Thousands of waits cancelled inside the pg pool release their connections recursively, overflowing the
     // stack.)
     const looking = yield* Permits.make(LOOKS_AT_ONCE)
-    const look = <A, E, R>(effect: Effect.Effect<A, E, R>) => looking.withPermit(effect)
     const withBusy = <A, E, R>(h: Held, effect: Effect.Effect<A, E, R>) =>
       running.withPermit(
         Ref.set(h.busy, true).pipe(Effect.zipRight(effect), Effect.ensuring(Ref.set(h.busy, false)))
@@ -143,6 +142,8 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
         // The trigger table is read only when the claim loop or a notification said there is something in it.
         const triggered = h.triggered
         h.triggered = false
+        // A triggered tenant does not queue behind thousands of freshly claimed ones: someone is waiting for it.
+        const look = <A, E, R>(effect: Effect.Effect<A, E, R>) => triggered ? effect : looking.withPermit(effect)
         const asked = triggered ? yield* look(requests.take(h.lease, "backfill")) : Option.none()
         if (Option.isSome(asked)) {
           yield* tenants.unpark(tenantId)
@@ -360,7 +361,9 @@ export class Daemon extends Effect.Service<Daemon>()("ordersync/Daemon", {
 
     /** The tenants this process drives right now. */
     const holding = Effect.sync(() => [...held.keys()].sort())
-    return { holding } as const
+    /** Tenants' fibers reading their state now or waiting to (after a claim of many, until their first steps are done). */
+    const deciding = Effect.map(looking.stats, ({ free, waiting }) => LOOKS_AT_ONCE - free + waiting)
+    return { holding, deciding } as const
   }),
   dependencies: [Requests.Default, Replicas.Default]
 }) {}
