@@ -31,3 +31,15 @@ export const chunkUpsertSeconds = Metric.histogram(
   MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 14 }),
   "Duration of one chunk transaction (upsert + checkpoint)"
 )
+
+/**
+ * Effect's own runtime metrics (fibers started, active, ended and their lifetimes) are registered without a
+ * description; /metrics gives them these, so that no metric is exported without one.
+ */
+export const runtimeMetricDescriptions: Readonly<Record<string, string>> = {
+  effect_fiber_started: "Fibers started by the Effect runtime",
+  effect_fiber_active: "Fibers running now in the Effect runtime",
+  effect_fiber_successes: "Fibers that ended with a success",
+  effect_fiber_failures: "Fibers that ended with a failure",
+  effect_fiber_lifetimes: "How long fibers ran, from start to end"
+}

@@ -113,6 +113,13 @@ describe("the operator console in Chromium, against `ordersync serve` in demo mo
     }
   })
 
+  it("exports no metric without a description on /metrics", async () => {
+    const text = await (await fetch(`${base}/metrics`)).text()
+    expect(text).toContain("# HELP effect_fiber_active ")
+    expect(text).not.toContain("description missing")
+    expect(text.split("\n").filter((line) => /^# HELP \S+\s*$/.test(line))).toEqual([])
+  })
+
   it("signs in; the demo tenants appear and their progress moves without a reload", async () => {
     const { page } = await signIn(ADMIN)
     await expect.poll(() => page.locator("#who").textContent()).toBe("Signed in as admin")
