@@ -62,10 +62,16 @@ const statusLabel = (status) => STATUS_LABELS[status] ?? "not started"
 /** A class from a fixed list only: a status never becomes a class name of its own. */
 const statusClass = (status) => `badge badge-${status in STATUS_LABELS ? status : "none"}`
 const historyLabel = (source) => (source === "orders" ? "Orders API" : source === "reports" ? "reports" : "–")
-const etaOf = (status) =>
-  status.initialBackfillStatus === "success" ? "done" : status.initialBackfillStatus === "in_progress"
-    ? duration(status.progress.estimatedSecondsRemaining)
-    : "–"
+const etaOf = (status) => {
+  if (status.initialBackfillStatus === "success") return "done"
+  if (status.initialBackfillStatus !== "in_progress") return "–"
+  const reports = status.progress.reports
+  // While reports are with Amazon the engine makes no estimate: the wait is Amazon's processing.
+  if (status.progress.estimatedSecondsRemaining === null && reports && reports.queued + reports.processing > 0) {
+    return "reports at Amazon"
+  }
+  return duration(status.progress.estimatedSecondsRemaining)
+}
 const percent = (coverage) => `${Math.floor(coverage * 1000) / 10}%`
 
 // ---- API ----
