@@ -53,14 +53,14 @@ export const consoleDirectory = (): string => {
 /** Serves the operator console: `/` is its page, `/console/*` its scripts, styles and icon, read once at start. */
 export const ConsoleLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
-    const dir = consoleDirectory()
-    const files = fs.readdirSync(dir).filter((name) => TYPES[path.extname(name)] !== undefined)
-    for (const name of files) {
-      const body = fs.readFileSync(path.join(dir, name))
-      const response = HttpServerResponse.uint8Array(body, {
-        contentType: TYPES[path.extname(name)]!,
-        headers: SECURITY_HEADERS
-      })
+    const files = yield* Effect.sync(() => {
+      const dir = consoleDirectory()
+      return fs.readdirSync(dir)
+        .filter((name) => TYPES[path.extname(name)] !== undefined)
+        .map((name) => ({ name, body: fs.readFileSync(path.join(dir, name)), contentType: TYPES[path.extname(name)]! }))
+    })
+    for (const { name, body, contentType } of files) {
+      const response = HttpServerResponse.uint8Array(body, { contentType, headers: SECURITY_HEADERS })
       yield* router.get(name === "index.html" ? "/" : `/console/${name}`, Effect.succeed(response))
     }
   })
