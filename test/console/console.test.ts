@@ -10,7 +10,7 @@ import { SqlFromUrl } from "../../src/Services/Store/Database.js"
 import { Tenants } from "../../src/Services/Store/Tenants.js"
 import { freshDatabaseUrl } from "../support/Database.js"
 import { eventually, ordersync, repoRoot, type Running } from "../support/Process.js"
-import { type Browser, freePort, openBrowser, seriousViolations, type Tab } from "./support.js"
+import { type Browser, freePort, openBrowser, requireChromium, seriousViolations, type Tab } from "./support.js"
 
 const ADMIN = "console-admin-token"
 const SECRET = "console-test-secret"
@@ -60,6 +60,7 @@ const confirmed = async (page: Page, action: string) => {
 
 describe("the operator console in Chromium, against `ordersync serve` in demo mode", () => {
   beforeAll(async () => {
+    requireChromium()
     const databaseUrl = await Effect.runPromise(freshDatabaseUrl("console"))
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
