@@ -125,7 +125,7 @@ export class FleetOverview extends Schema.Class<FleetOverview>("FleetOverview")(
     not_started: Schema.Number
   }),
   ordersStored: Schema.Number,
-  /** Summed over the backfills running now. */
+  /** Summed over the backfills running now, each over the wall-clock time since it started. */
   ordersPerMinute: Schema.Number,
   requestsPerMinute: Schema.Number,
   throttledRequests: Schema.Number,

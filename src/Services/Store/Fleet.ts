@@ -9,6 +9,10 @@ export interface FleetCounts {
   readonly tenants: number
   readonly byStatus: Record<TenantStatusFilter, number>
   readonly ordersStored: number
+  /**
+   * Of the running backfills, each over the wall-clock time since it started: what the fleet delivers, waits
+   * included (a run's own rates in its status count its active time only).
+   */
   readonly ordersPerMinute: number
   readonly requestsPerMinute: number
   readonly throttledRequests: number
@@ -54,9 +58,9 @@ export class Fleet extends Effect.Service<Fleet>()("ordersync/Fleet", {
             count(*) FILTER (WHERE s."initialBackfillStatus" IS NULL)::int AS "not_started",
             COALESCE(sum(b."throttled"), 0)::float8 AS "throttled",
             COALESCE(sum(b."quarantined"), 0)::float8 AS "quarantined",
-            COALESCE(sum(b."ordersFetched" * 60000.0 / NULLIF(b."activeMillis", 0))
+            COALESCE(sum(b."ordersFetched" * 60.0 / GREATEST(EXTRACT(EPOCH FROM now() - b."startedAt"), 1))
               FILTER (WHERE s."initialBackfillStatus" = 'in_progress'), 0)::float8 AS "ordersPerMinute",
-            COALESCE(sum(b."requests" * 60000.0 / NULLIF(b."activeMillis", 0))
+            COALESCE(sum(b."requests" * 60.0 / GREATEST(EXTRACT(EPOCH FROM now() - b."startedAt"), 1))
               FILTER (WHERE s."initialBackfillStatus" = 'in_progress'), 0)::float8 AS "requestsPerMinute"
           FROM ${tenantsWithState}
           WHERE ${only}::text IS NULL OR t."tenantId" = ${only}`
