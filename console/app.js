@@ -314,7 +314,7 @@ const TENANT_CARDS = [
   ["requests", "Requests", (s) => count(s.progress.requests)],
   ["per100", "Req / 100 orders", (s) => s.progress.requestsPer100Orders ?? "–"],
   ["throttled", "429s", (s) => count(s.progress.throttledRequests)],
-  ["opm", "Orders / min", (s) => count(s.progress.ordersPerMinute)],
+  ["opm", "Orders / active min", (s) => count(s.progress.ordersPerMinute)],
   ["eta", "ETA", etaOf],
   ["quarantined", "Quarantined", (s) => count(s.progress.quarantinedOrders)]
 ]
