@@ -4,7 +4,7 @@ import { type BackfillStatus } from "../Domain/BackfillStatus.js"
 import { BackfillDays, DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Backfill } from "../Services/Backfill.js"
 import { EngineLive } from "../Services/Engine.js"
-import { withProgressBar } from "./Progress.js"
+import { formatEta, withProgressBar } from "./Progress.js"
 import { jsonOption, printJson, reportFailure, tenantOption } from "./Shared.js"
 
 const days = Options.integer("days").pipe(
@@ -31,7 +31,7 @@ const describe = (s: BackfillStatus) =>
     `pages / requests  ${s.progress.pages} / ${s.progress.requests} (${s.progress.requestsPer100Orders ?? "-"} per 100 orders, ${s.progress.throttledRequests} throttled)`,
     `quarantined       ${s.progress.quarantinedOrders}`,
     `rate              ${s.progress.ordersPerMinute ?? "-"} orders/min, ${s.progress.requestsPerMinute ?? "-"} requests/min`,
-    `remaining         ${s.progress.estimatedSecondsRemaining === null ? "-" : `${s.progress.estimatedSecondsRemaining}s`}`,
+    `remaining         ${formatEta(s.progress.estimatedSecondsRemaining, s.initialBackfillStatus === "success")}`,
     `delta cursor      ${s.cursor ?? "-"} (last sync ${s.lastSyncAt ?? "-"})`,
     ...(s.lastError ? [`last error        ${s.lastError}`] : [])
   ].join("\n")

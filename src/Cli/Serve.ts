@@ -56,7 +56,7 @@ const demo = Effect.gen(function*() {
       `  ordersync demo: simulated Amazon at ${sim.url} (time x${sim.config.timeFactor}), sellers ${sim.sellers().map((s) => s.sellerId).join(", ")}`,
       Option.isNone(config.adminTokens) ? `  demo admin token (printed once): ${adminToken}` : "  admin token: the first one in ORDERSYNC_API_TOKEN",
       `  curl -H "Authorization: Bearer ${Option.isNone(config.adminTokens) ? adminToken : "$TOKEN"}" ${base}/api/v1/orders/sync/backfill`,
-      `  API docs: ${base}/docs   metrics: ${base}/metrics`,
+      `  console: ${base}/ (sign in with the admin token)   API docs: ${base}/docs   metrics: ${base}/metrics`,
       ""
     ].join("\n"))
     return yield* Layer.launch(serveLayer(registerSimulatorSellers(sim)))

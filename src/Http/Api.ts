@@ -86,6 +86,78 @@ export class BackfillList extends Schema.Class<BackfillList>("BackfillList")({
   nextOffset: Schema.NullOr(Schema.Number)
 }) {}
 
+// ---- The console's read models (the browser at /) ----
+
+export const TenantStatusFilter = Schema.Literal("in_progress", "success", "failed", "paused", "parked", "not_started")
+export const TenantSort = Schema.Literal("tenant", "status", "orders", "lastSync", "error")
+
+export const TenantListQuery = Schema.Struct({
+  /** 1–500, default 50. */
+  limit: Schema.optional(QueryInt("limit", 1, 500)),
+  offset: Schema.optional(QueryInt("offset", 0, Number.MAX_SAFE_INTEGER)),
+  /** A part of the tenant id, case-insensitive. */
+  search: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  status: Schema.optional(TenantStatusFilter),
+  sort: Schema.optional(TenantSort),
+  descending: Schema.optional(Schema.BooleanFromString)
+})
+
+export class Who extends Schema.Class<Who>("Who")({
+  role: Schema.Literal("admin", "tenant"),
+  /** The tenant a tenant token belongs to; null for an admin. */
+  tenantId: Schema.NullOr(Schema.String)
+}) {}
+
+export class ReplicaLoad extends Schema.Class<ReplicaLoad>("ReplicaLoad")({
+  owner: Schema.String,
+  tenants: Schema.Number
+}) {}
+
+export class FleetOverview extends Schema.Class<FleetOverview>("FleetOverview")({
+  tenants: Schema.Number,
+  /** Tenants by status; `parked` counts tenants whose credentials Amazon refused (also counted as failed). */
+  byStatus: Schema.Struct({
+    in_progress: Schema.Number,
+    success: Schema.Number,
+    failed: Schema.Number,
+    paused: Schema.Number,
+    parked: Schema.Number,
+    not_started: Schema.Number
+  }),
+  ordersStored: Schema.Number,
+  /** Summed over the backfills running now, each over the wall-clock time since it started. */
+  ordersPerMinute: Schema.Number,
+  requestsPerMinute: Schema.Number,
+  throttledRequests: Schema.Number,
+  quarantinedOrders: Schema.Number,
+  replicas: Schema.Array(ReplicaLoad)
+}) {}
+
+export class WindowView extends Schema.Class<WindowView>("WindowView")({
+  kind: Schema.Literal("orders", "report"),
+  startAt: Schema.String,
+  endAt: Schema.String,
+  /** Up to where the window is stored (its end once done). */
+  coveredUntil: Schema.NullOr(Schema.String),
+  status: Schema.String,
+  orders: Schema.Number
+}) {}
+
+export class QuarantinedView extends Schema.Class<QuarantinedView>("QuarantinedView")({
+  externalOrderId: Schema.NullOr(Schema.String),
+  error: Schema.String,
+  raw: Schema.String,
+  at: Schema.String
+}) {}
+
+export class TenantDetail extends Schema.Class<TenantDetail>("TenantDetail")({
+  status: BackfillStatus,
+  parkedReason: Schema.NullOr(Schema.String),
+  windows: Schema.Array(WindowView),
+  quarantined: Schema.Array(QuarantinedView),
+  quarantinedTotal: Schema.Number
+}) {}
+
 export class Health extends Schema.Class<Health>("Health")({ status: Schema.Literal("ok") }) {}
 
 export class Readiness extends Schema.Class<Readiness>("Readiness")({
@@ -148,6 +220,32 @@ export class BackfillGroup extends HttpApiGroup.make("backfill")
   .prefix("/api/v1/orders/sync")
 {}
 
+/** Read models for the operator console: who is signed in, the fleet, a filtered page of tenants, one tenant. */
+export class ConsoleGroup extends HttpApiGroup.make("console")
+  .add(HttpApiEndpoint.get("who", "/who").addSuccess(Who).annotate(OpenApi.Summary, "Who this token is"))
+  .add(
+    HttpApiEndpoint.get("fleet", "/fleet")
+      .addSuccess(FleetOverview)
+      .annotate(OpenApi.Summary, "Counts, rates and replicas across the tenants this token sees")
+  )
+  .add(
+    HttpApiEndpoint.get("tenants", "/tenants")
+      .setUrlParams(TenantListQuery)
+      .addSuccess(BackfillList)
+      .annotate(OpenApi.Summary, "A page of tenants, searched, filtered by status and sorted")
+  )
+  .add(
+    HttpApiEndpoint.get("tenant", "/tenant")
+      .setUrlParams(TenantQuery)
+      .addSuccess(TenantDetail)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "One tenant: status, windows, quarantined orders")
+  )
+  .middleware(Authentication)
+  .prefix("/api/v1/orders/sync/console")
+{}
+
 export class SystemGroup extends HttpApiGroup.make("system")
   .add(HttpApiEndpoint.get("health", "/health").addSuccess(Health))
   .add(HttpApiEndpoint.get("ready", "/ready").addSuccess(Readiness).addError(ServiceUnavailable))
@@ -160,6 +258,7 @@ export class SystemGroup extends HttpApiGroup.make("system")
 
 export class Api extends HttpApi.make("ordersync")
   .add(BackfillGroup)
+  .add(ConsoleGroup)
   .add(SystemGroup)
   .addError(BadRequest)
   .addError(InternalFailure)

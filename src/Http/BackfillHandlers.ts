@@ -5,7 +5,8 @@ import { Backfill } from "../Services/Backfill.js"
 import { Requests } from "../Services/Daemon/Requests.js"
 import { SyncStateRepo } from "../Services/Store/SyncStateRepo.js"
 import { Tenants } from "../Services/Store/Tenants.js"
-import { Api, apiError, BackfillList, Caller, Conflict, Forbidden, NotFound } from "./Api.js"
+import { authorize } from "./Access.js"
+import { Api, apiError, BackfillList, Caller, Conflict, NotFound } from "./Api.js"
 
 /** Status and triggers. A trigger is stored; the replica holding the tenant (or the next to claim it) runs it. */
 export const BackfillHandlers = HttpApiBuilder.group(Api, "backfill", (handlers) =>
@@ -14,21 +15,6 @@ export const BackfillHandlers = HttpApiBuilder.group(Api, "backfill", (handlers)
     const tenants = yield* Tenants
     const repo = yield* SyncStateRepo
     const requests = yield* Requests
-
-    /** A tenant token reaches its own tenant only; an unknown tenant is 404 for admins (403 for tenant tokens). */
-    const authorize = (tenantId: string) =>
-      Effect.gen(function*() {
-        yield* Effect.annotateCurrentSpan("tenantId", tenantId)
-        const caller = yield* Caller
-        if (caller._tag === "Tenant" && caller.tenantId !== tenantId) {
-          return yield* Effect.fail(
-            apiError(Forbidden, "Forbidden", `this token may not access tenant "${tenantId}"`, `the token belongs to tenant "${caller.tenantId}"`)
-          )
-        }
-        yield* tenants.summaryOf(tenantId).pipe(
-          Effect.catchTag("TenantNotFound", (e) => Effect.fail(apiError(NotFound, "NotFound", e.message)))
-        )
-      })
 
     const statusOf = (tenantId: string) =>
       backfill.getBackfillStatus(tenantId).pipe(

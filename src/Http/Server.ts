@@ -6,9 +6,12 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Config, Effect, Layer, Option } from "effect"
 import { Requests } from "../Services/Daemon/Requests.js"
 import { ApiTokens } from "../Services/Store/ApiTokens.js"
+import { Fleet } from "../Services/Store/Fleet.js"
 import { Api } from "./Api.js"
 import { AdminTokensConfig, AuthenticationLive } from "./Auth.js"
 import { BackfillHandlers } from "./BackfillHandlers.js"
+import { ConsoleLive } from "./Console.js"
+import { ConsoleHandlers } from "./ConsoleHandlers.js"
 import { ErrorShapeLive } from "./Errors.js"
 import { Prometheus } from "./Metrics.js"
 import { RequestGuardLive } from "./RequestGuard.js"
@@ -34,15 +37,16 @@ export const listenAddress = Effect.gen(function*() {
   return { port, host: "127.0.0.1" }
 })
 
-/** The API with its handlers, auth, error shape, OpenAPI document (/openapi.json) and UI (/docs). */
+/** The API with its handlers, auth, error shape, OpenAPI document (/openapi.json) and UI (/docs), and the console at /. */
 export const ApiLive = Layer.mergeAll(
   HttpApiSwagger.layer({ path: "/docs" }),
-  HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })
+  HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+  ConsoleLive
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
-  Layer.provide([BackfillHandlers, SystemHandlers, ErrorShapeLive, RequestGuardLive]),
+  Layer.provide([BackfillHandlers, ConsoleHandlers, SystemHandlers, ErrorShapeLive, RequestGuardLive]),
   Layer.provide(AuthenticationLive),
-  Layer.provide([ApiTokens.Default, Requests.Default, Prometheus.Default])
+  Layer.provide([ApiTokens.Default, Requests.Default, Prometheus.Default, Fleet.Default])
 )
 
 /** The HTTP server on PORT/HOST (see listenAddress). */

@@ -1,6 +1,6 @@
 import { Effect, Layer, Metric, Schedule } from "effect"
 import { backfillStalledSeconds, tenantsByStatus } from "./Metrics.js"
-import { Fleet } from "./Store/Fleet.js"
+import { FleetGauges } from "./Store/FleetGauges.js"
 
 const STATUSES = ["none", "in_progress", "success", "failed", "paused", "parked"] as const
 
@@ -11,7 +11,7 @@ const EVERY = "15 seconds"
 /** Keeps the fleet's gauges (tenants by status, the most stalled backfill) current while `serve` runs. */
 export const FleetMetricsLive = Layer.scopedDiscard(
   Effect.gen(function*() {
-    const fleet = yield* Fleet
+    const fleet = yield* FleetGauges
     const refresh = Effect.gen(function*() {
       const rows = yield* fleet.overview
       for (const status of STATUSES) {
@@ -27,4 +27,4 @@ export const FleetMetricsLive = Layer.scopedDiscard(
       Effect.forkScoped
     )
   })
-).pipe(Layer.provide(Fleet.Default))
+).pipe(Layer.provide(FleetGauges.Default))

@@ -67,3 +67,15 @@ export const triggersNotified = Metric.counter("ordersync_triggers_notified_tota
   description: "Trigger notifications (PostgreSQL LISTEN/NOTIFY) this replica received",
   incremental: true
 })
+
+/**
+ * Effect's own runtime metrics (fibers started, active, ended and their lifetimes) are registered without a
+ * description; /metrics gives them these, so that no metric is exported without one.
+ */
+export const runtimeMetricDescriptions: Readonly<Record<string, string>> = {
+  effect_fiber_started: "Fibers started by the Effect runtime",
+  effect_fiber_active: "Fibers running now in the Effect runtime",
+  effect_fiber_successes: "Fibers that ended with a success",
+  effect_fiber_failures: "Fibers that ended with a failure",
+  effect_fiber_lifetimes: "How long fibers ran, from start to end"
+}
