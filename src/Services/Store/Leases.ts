@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto"
 import * as os from "node:os"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type * as Statement from "@effect/sql/Statement"
 import { Clock, Config, Duration, Effect, Fiber, FiberRef, HashMap, Option, Schedule } from "effect"
 import { LeaseHeld, LeaseLost } from "../../Domain/Errors.js"
 
@@ -46,14 +47,10 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return Option.map(Option.fromNullable(rows[0]), (row) => ({ tenantId, owner, epoch: Number(row.epoch) }))
       }).pipe(Effect.orDie)
 
-    /** Claims up to `limit` of these tenants that nobody holds, skipping rows another claimer is locking. */
-    const claimAvailable = (tenantIds: ReadonlyArray<string>, limit: number): Effect.Effect<ReadonlyArray<Lease>> =>
-      limit <= 0 || tenantIds.length === 0 ? Effect.succeed([]) : sql<{ tenantId: string; epoch: string }>`
-        WITH free AS (
-          SELECT "tenantId" FROM "OrderSyncLease"
-          WHERE "tenantId" = ANY(${[...tenantIds]}::text[]) AND ("owner" IS NULL OR "expiresAt" < now())
-          ORDER BY "expiresAt", "tenantId" LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
+    /** Takes the leases that `free` selects (and locks): this owner, the next epoch, a fresh expiry. */
+    const take = (free: Statement.Fragment): Effect.Effect<ReadonlyArray<Lease>> =>
+      sql<{ tenantId: string; epoch: string }>`
+        WITH free AS (${free})
         UPDATE "OrderSyncLease" AS l
         SET "owner" = ${owner}, "epoch" = l."epoch" + 1, "heartbeatAt" = now(),
             "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
@@ -63,28 +60,27 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.orDie
       )
 
+    /** Claims up to `limit` of these tenants that nobody holds, skipping rows another claimer is locking. */
+    const claimAvailable = (tenantIds: ReadonlyArray<string>, limit: number): Effect.Effect<ReadonlyArray<Lease>> =>
+      limit <= 0 || tenantIds.length === 0 ? Effect.succeed([]) : take(sql`
+        SELECT "tenantId" FROM "OrderSyncLease"
+        WHERE "tenantId" = ANY(${[...tenantIds]}::text[]) AND ("owner" IS NULL OR "expiresAt" < now())
+        ORDER BY "expiresAt", "tenantId" LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED`)
+
     /**
      * Claims up to `limit` free leases of tenants that want a replica (neither parked nor paused), oldest expiry
      * first, skipping rows another claimer is locking. Walks the index on "expiresAt" from the oldest: a tick reads
      * the free leases it takes (and the parked or paused ones before them), never the whole fleet.
      */
     const claimFree = (limit: number, marketplace: string): Effect.Effect<ReadonlyArray<Lease>> =>
-      limit <= 0 ? Effect.succeed([]) : sql<{ tenantId: string; epoch: string }>`
-        WITH free AS (
-          SELECT l."tenantId" FROM "OrderSyncLease" l
-          JOIN "OrderSyncTenant" t ON t."tenantId" = l."tenantId" AND t."parkedReason" IS NULL
-          LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = l."tenantId" AND s."marketplace" = ${marketplace}
-          WHERE l."expiresAt" < now() AND s."initialBackfillStatus" IS DISTINCT FROM 'paused'
-          ORDER BY l."expiresAt" LIMIT ${limit}
-          FOR UPDATE OF l SKIP LOCKED)
-        UPDATE "OrderSyncLease" AS l
-        SET "owner" = ${owner}, "epoch" = l."epoch" + 1, "heartbeatAt" = now(),
-            "expiresAt" = now() + ${ttlMillis} * interval '1 millisecond'
-        FROM free WHERE l."tenantId" = free."tenantId"
-        RETURNING l."tenantId", l."epoch"`.pipe(
-        Effect.map((rows) => rows.map((row) => ({ tenantId: row.tenantId, owner, epoch: Number(row.epoch) }))),
-        Effect.orDie
-      )
+      limit <= 0 ? Effect.succeed([]) : take(sql`
+        SELECT l."tenantId" FROM "OrderSyncLease" l
+        JOIN "OrderSyncTenant" t ON t."tenantId" = l."tenantId" AND t."parkedReason" IS NULL
+        LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = l."tenantId" AND s."marketplace" = ${marketplace}
+        WHERE l."expiresAt" < now() AND s."initialBackfillStatus" IS DISTINCT FROM 'paused'
+        ORDER BY l."expiresAt" LIMIT ${limit}
+        FOR UPDATE OF l SKIP LOCKED`)
 
     /** The live holder of a tenant's lease, and how long its lease still runs (measured by the database's clock). */
     const holder = (tenantId: string) =>
