@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import type { Backfill } from "../Services/Backfill.js"
 import { Tenants } from "../Services/Store/Tenants.js"
 import { apiError, Caller, Forbidden, NotFound } from "./Api.js"
 
@@ -17,3 +18,9 @@ export const authorize = (tenantId: string) =>
       Effect.catchTag("TenantNotFound", (e) => Effect.fail(apiError(NotFound, "NotFound", e.message)))
     )
   })
+
+/** A tenant's status, an unknown tenant answered 404: what the backfill and console routes return. */
+export const statusFor = (backfill: Backfill, tenantId: string) =>
+  backfill.getBackfillStatus(tenantId).pipe(
+    Effect.catchTag("TenantNotFound", (e) => Effect.fail(apiError(NotFound, "NotFound", e.message)))
+  )

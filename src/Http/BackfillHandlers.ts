@@ -5,7 +5,7 @@ import { Backfill } from "../Services/Backfill.js"
 import { Requests } from "../Services/Daemon/Requests.js"
 import { SyncStateRepo } from "../Services/Store/SyncStateRepo.js"
 import { Tenants } from "../Services/Store/Tenants.js"
-import { authorize } from "./Access.js"
+import { authorize, statusFor } from "./Access.js"
 import { Api, apiError, BackfillList, Caller, Conflict, NotFound } from "./Api.js"
 
 /** Status and triggers. A trigger is stored; the replica holding the tenant (or the next to claim it) runs it. */
@@ -16,10 +16,7 @@ export const BackfillHandlers = HttpApiBuilder.group(Api, "backfill", (handlers)
     const repo = yield* SyncStateRepo
     const requests = yield* Requests
 
-    const statusOf = (tenantId: string) =>
-      backfill.getBackfillStatus(tenantId).pipe(
-        Effect.catchTag("TenantNotFound", (e) => Effect.fail(apiError(NotFound, "NotFound", e.message)))
-      )
+    const statusOf = (tenantId: string) => statusFor(backfill, tenantId)
 
     return handlers
       .handle("status", ({ urlParams }) => Effect.zipRight(authorize(urlParams.tenantId), statusOf(urlParams.tenantId)))

@@ -4,14 +4,12 @@ import { Backfill } from "../Services/Backfill.js"
 import { Fleet } from "../Services/Store/Fleet.js"
 import { ReportWindows } from "../Services/Store/ReportWindows.js"
 import { SyncStateRepo } from "../Services/Store/SyncStateRepo.js"
-import { authorize } from "./Access.js"
+import { authorize, statusFor } from "./Access.js"
 import {
   Api,
-  apiError,
   BackfillList,
   Caller,
   FleetOverview,
-  NotFound,
   QuarantinedView,
   ReplicaLoad,
   TenantDetail,
@@ -34,10 +32,7 @@ export const ConsoleHandlers = HttpApiBuilder.group(Api, "console", (handlers) =
 
     const onlyFor = Effect.map(Caller, (caller) => (caller._tag === "Tenant" ? caller.tenantId : null))
 
-    const statusOf = (tenantId: string) =>
-      backfill.getBackfillStatus(tenantId).pipe(
-        Effect.catchTag("TenantNotFound", (e) => Effect.fail(apiError(NotFound, "NotFound", e.message)))
-      )
+    const statusOf = (tenantId: string) => statusFor(backfill, tenantId)
 
     const windowsOf = (tenantId: string) =>
       Effect.map(Effect.all([repo.windows(tenantId), reportWindows.list(tenantId)]), ([orders, reports]) => [
