@@ -4,7 +4,7 @@ import type { OrderBook } from "../OrderBook.js"
 import { SECOND } from "../OrderBook.js"
 import { hashString, makeRandom, mixSeed } from "../Random.js"
 import { type ReportOrder, type ReportQuery, reportGroundTruth, rowCount } from "./Content.js"
-import { MAX_WINDOW_MS, RETENTION_SECONDS, type ReportSettings } from "./Settings.js"
+import { MAX_WINDOW_MS, ORDER_REPORT_RETENTION_SECONDS, type ReportSettings } from "./Settings.js"
 
 /** What a report was drawn to become when it was created: a normal one, a FATAL one, or one stuck IN_PROGRESS. */
 export type Fate = "normal" | "fatal" | "stuck"
@@ -64,7 +64,7 @@ export interface ReportStoreOptions {
 export interface ReportStore {
   readonly settings: ReportSettings
   readonly create: (query: ReportQuery, now: number) => ReportRecord
-  /** Reports Amazon still answers (created in the last 90 days), oldest first. */
+  /** Reports Amazon still answers (order reports: created in the last 30 days), oldest first. */
   readonly list: (now: number) => ReadonlyArray<ReportRecord>
   readonly find: (reportId: string, now: number) => ReportRecord | undefined
   readonly findDocument: (documentId: string, now: number) => ReportRecord | undefined
@@ -123,7 +123,8 @@ export const makeReportStore = (options: ReportStoreOptions): ReportStore => {
     return roll < faults.fatalReportShare ? "fatal" : roll < faults.fatalReportShare + faults.stuckReportShare ? "stuck" : "normal"
   }
 
-  const retained = (report: ReportRecord, now: number) => report.createdAt >= now - ms(RETENTION_SECONDS)
+  // Every report the simulator serves is an order report: kept 30 days, not the 90 of reports in general.
+  const retained = (report: ReportRecord, now: number) => report.createdAt >= now - ms(ORDER_REPORT_RETENTION_SECONDS)
 
   return {
     settings,

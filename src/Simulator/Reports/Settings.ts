@@ -41,7 +41,9 @@ export type ReportSettings = typeof ReportSettings.Type
 
 export const defaultReportSettings: ReportSettings = Schema.decodeUnknownSync(ReportSettings)({})
 
-/** Amazon answers reports of the last 90 days only (`getReports`' createdSince default and retention). */
+/** Reports are retained for at most 90 days: `getReports`' createdSince default (reports_2021-06-30.json). */
 export const RETENTION_SECONDS = 90 * 86_400
+/** "Order reports are retained for 30 days" (Amazon docs, "Order Reports"): then getReport and the document are gone. */
+export const ORDER_REPORT_RETENTION_SECONDS = 30 * 86_400
 /** "Date range exceeded. Report can be requested only upto 30 days": the window is calendar time, never scaled. */
 export const MAX_WINDOW_MS = 30 * 86_400_000
