@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { DEFAULT_PLANS } from "../../src/Services/SpApi/TokenBucket.js"
 import { defaultUsagePlans } from "../../src/Simulator/Config.js"
-import { ORDERS_2026, ORDERS_V0, readModel, resolveCitation } from "./models.js"
+import { ORDERS_2026, ORDERS_V0, readModel, REPORTS, resolveCitation } from "./models.js"
 
 const audit = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../FIDELITY.md")
 
@@ -13,7 +13,7 @@ const citations = (text: string): ReadonlyArray<{ readonly file: string; readonl
   text.split("\n").flatMap((line, n) => {
     let file: string | undefined
     const found: Array<{ file: string; pointer: string; line: number }> = []
-    for (const [token] of line.matchAll(/orders_2026-01-01\.json|ordersV0\.json|#\/[^\s`,;)]+/g)) {
+    for (const [token] of line.matchAll(/orders_2026-01-01\.json|ordersV0\.json|reports_2021-06-30\.json|#\/[^\s`,;)]+/g)) {
       if (!token.startsWith("#/")) file = token
       else if (file !== undefined) found.push({ file, pointer: token, line: n + 1 })
     }
@@ -27,11 +27,31 @@ const usagePlan = (description: string) => {
 
 describe("fidelity: the audit table (test/FIDELITY.md) cites what the models say", () => {
   it("resolves every model citation of the audit table", () => {
-    const models: Record<string, unknown> = { [ORDERS_2026]: readModel(ORDERS_2026), [ORDERS_V0]: readModel(ORDERS_V0) }
+    const models: Record<string, unknown> = {
+      [ORDERS_2026]: readModel(ORDERS_2026),
+      [ORDERS_V0]: readModel(ORDERS_V0),
+      [REPORTS]: readModel(REPORTS)
+    }
     const cited = citations(readFileSync(audit, "utf8"))
-    expect(cited.length).toBeGreaterThan(60)
+    // Every model is cited, each often enough that a citation regex gone wrong (matching nothing) fails here.
+    const perFile = Object.fromEntries(Object.keys(models).map((file) => [file, cited.filter((c) => c.file === file).length]))
+    expect(perFile[ORDERS_2026]).toBeGreaterThanOrEqual(40)
+    expect(perFile[ORDERS_V0]).toBeGreaterThanOrEqual(20)
+    expect(perFile[REPORTS]).toBeGreaterThanOrEqual(50)
     const unresolved = cited.filter(({ file, pointer }) => resolveCitation(models[file], pointer) === undefined)
     expect(unresolved).toEqual([])
+    // A check that accepts everything checks nothing.
+    expect(resolveCitation(models[REPORTS], "#/definitions/ReportDocument/properties/expiresAt")).toBeUndefined()
+    expect(resolveCitation(models[REPORTS], "#/paths/~1reports~12021-06-30~1reports/get/parameters[reportType]")).toBeUndefined()
+  })
+
+  it("numbers the rows 1, 2, 3… without a gap or a repeat", () => {
+    const numbers = readFileSync(audit, "utf8").split("\n").flatMap((line) => {
+      const match = /^\| (\d+) \|/.exec(line)
+      return match ? [Number(match[1])] : []
+    })
+    expect(numbers.length).toBeGreaterThan(70)
+    expect(numbers).toEqual(numbers.map((_, k) => k + 1))
   })
 
   it("the datasets ordersync asks for are in the model's includedData enum", () => {
@@ -42,7 +62,7 @@ describe("fidelity: the audit table (test/FIDELITY.md) cites what the models say
   it("the default usage plans are the models'", () => {
     const orders2026 = readModel(ORDERS_2026)
     const ordersV0 = readModel(ORDERS_V0)
-    const reports = readModel("reports_2021-06-30.json")
+    const reports = readModel(REPORTS)
     const plans = {
       searchOrders: usagePlan(orders2026.paths["/orders/2026-01-01/orders"].get.description),
       getOrder: usagePlan(orders2026.paths["/orders/2026-01-01/orders/{orderId}"].get.description),
@@ -55,6 +75,8 @@ describe("fidelity: the audit table (test/FIDELITY.md) cites what the models say
       getReportDocument: usagePlan(reports.paths["/reports/2021-06-30/documents/{reportDocumentId}"].get.description)
     }
     expect(defaultUsagePlans).toEqual(plans)
-    for (const operation of ["searchOrders", "getOrders", "getOrder"] as const) expect(DEFAULT_PLANS[operation]).toEqual(plans[operation])
+    for (const operation of ["searchOrders", "getOrders", "getOrder", "createReport", "getReport", "getReports", "getReportDocument", "cancelReport"] as const) {
+      expect(DEFAULT_PLANS[operation], operation).toEqual(plans[operation])
+    }
   })
 })

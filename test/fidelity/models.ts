@@ -29,6 +29,7 @@ export const readModel = (file: string): any => JSON.parse(readFileSync(modelPat
 
 export const ORDERS_2026 = "orders_2026-01-01.json"
 export const ORDERS_V0 = "ordersV0.json"
+export const REPORTS = "reports_2021-06-30.json"
 
 const definitionFor: Record<Operation, (status: number) => string> = {
   searchOrders: (status) => `orders2026#/definitions/${status === 200 ? "SearchOrdersResponse" : "ErrorList"}`,
