@@ -79,22 +79,47 @@ export const siteMarketplace = (site: string): string | null =>
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/
 
-/** One row's share of the order total: `item-price` is for the row's whole quantity. */
-export interface ItemPrice {
-  readonly itemPrice: string
+/**
+ * One row's money columns as written, each for the row's whole quantity. `undefined`: the file has no such column;
+ * it reads as 0, and so does an empty value.
+ */
+export interface RowMoney {
   readonly currency: string
+  readonly itemPrice: string
+  readonly itemTax?: string | undefined
+  readonly shippingPrice?: string | undefined
+  readonly shippingTax?: string | undefined
+  readonly giftWrapPrice?: string | undefined
+  readonly giftWrapTax?: string | undefined
+  readonly itemPromotionDiscount?: string | undefined
+  readonly shipPromotionDiscount?: string | undefined
 }
 
+/** The parts of the total: charges add, discounts subtract (by their absolute value: Amazon documents no sign). */
+const TOTAL_PARTS: ReadonlyArray<readonly [key: keyof RowMoney, column: string, discount: boolean]> = [
+  ["itemPrice", "item-price", false],
+  ["itemTax", "item-tax", false],
+  ["shippingPrice", "shipping-price", false],
+  ["shippingTax", "shipping-tax", false],
+  ["giftWrapPrice", "gift-wrap-price", false],
+  ["giftWrapTax", "gift-wrap-tax", false],
+  ["itemPromotionDiscount", "item-promotion-discount", true],
+  ["shipPromotionDiscount", "ship-promotion-discount", true]
+]
+
 /**
- * THE order-total rule, for now: the sum of the rows' `item-price`, exactly (BigInt over the inputs' largest
+ * THE order-total rule (ordersync's, and the simulator's: the report has no total column and Amazon documents no
+ * formula): over the order's rows, item-price + item-tax + shipping-price + shipping-tax + gift-wrap-price +
+ * gift-wrap-tax − |item-promotion-discount| − |ship-promotion-discount|. Exact (BigInt over the inputs' largest
  * number of decimals, so JPY "1200" stays "1200" and "9.99" + "10.5" is "20.49"), in the rows' one `currency`.
- * Rows without a price (seller-fulfilled Pending orders) add nothing; no priced row at all → null, null.
+ * Rows without any money (seller-fulfilled Pending orders) add nothing; no money in any row → null, null.
  */
 export const orderTotal = (
-  items: ReadonlyArray<ItemPrice>
+  items: ReadonlyArray<RowMoney>
 ): Either.Either<{ readonly totalAmount: string | null; readonly currency: string | null }, string> => {
   let currency: string | null = null
   let scale = 0
+  let priced = false
   const amounts: Array<{ readonly negative: boolean; readonly whole: string; readonly fraction: string }> = []
   for (const item of items) {
     if (item.currency !== "") {
@@ -103,15 +128,21 @@ export const orderTotal = (
       }
       currency = item.currency
     }
-    if (item.itemPrice === "") continue
-    const match = DECIMAL.exec(item.itemPrice)
-    if (match === null) return Either.left(`item-price "${item.itemPrice}" is not a decimal number`)
-    if (item.currency === "") return Either.left(`item-price "${item.itemPrice}" has no currency`)
-    const fraction = match[3] ?? ""
-    if (fraction.length > scale) scale = fraction.length
-    amounts.push({ negative: match[1] === "-", whole: match[2]!, fraction })
+    for (const [key, column, discount] of TOTAL_PARTS) {
+      const value = item[key]
+      if (value === undefined || value === "") continue
+      const match = DECIMAL.exec(value)
+      if (match === null) return Either.left(`${column} "${value}" is not a decimal number`)
+      if (item.currency === "") return Either.left(`${column} "${value}" has no currency`)
+      priced = true
+      const fraction = match[3] ?? ""
+      if (fraction.length > scale) scale = fraction.length
+      // Zeros (most of the columns on most rows) only count for the decimals.
+      if (/^0*$/.test(match[2]!) && /^0*$/.test(fraction)) continue
+      amounts.push({ negative: discount || match[1] === "-", whole: match[2]!, fraction })
+    }
   }
-  if (amounts.length === 0) return Either.right({ totalAmount: null, currency: null })
+  if (!priced) return Either.right({ totalAmount: null, currency: null })
   let sum = 0n
   for (const { fraction, negative, whole } of amounts) {
     const units = BigInt(whole + fraction.padEnd(scale, "0"))
@@ -143,7 +174,14 @@ const REQUIRED = {
 const OPTIONAL = {
   salesChannel: "sales-channel",
   fulfillmentChannel: "fulfillment-channel",
-  itemStatus: "item-status"
+  itemStatus: "item-status",
+  itemTax: "item-tax",
+  shippingPrice: "shipping-price",
+  shippingTax: "shipping-tax",
+  giftWrapPrice: "gift-wrap-price",
+  giftWrapTax: "gift-wrap-tax",
+  itemPromotionDiscount: "item-promotion-discount",
+  shipPromotionDiscount: "ship-promotion-discount"
 } as const
 
 /** A document's header: the raw key of every column, and where the columns we read are. */
@@ -187,7 +225,14 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
       itemPrice: at(REQUIRED.itemPrice)!,
       salesChannel: at(OPTIONAL.salesChannel),
       fulfillmentChannel: at(OPTIONAL.fulfillmentChannel),
-      itemStatus: at(OPTIONAL.itemStatus)
+      itemStatus: at(OPTIONAL.itemStatus),
+      itemTax: at(OPTIONAL.itemTax),
+      shippingPrice: at(OPTIONAL.shippingPrice),
+      shippingTax: at(OPTIONAL.shippingTax),
+      giftWrapPrice: at(OPTIONAL.giftWrapPrice),
+      giftWrapTax: at(OPTIONAL.giftWrapTax),
+      itemPromotionDiscount: at(OPTIONAL.itemPromotionDiscount),
+      shipPromotionDiscount: at(OPTIONAL.shipPromotionDiscount)
     }
   })
 }
@@ -273,7 +318,7 @@ export const decodeReportOrder = (
   let lastPurchase: string | undefined
   let lastUpdated: string | undefined
   let itemsCount = 0
-  const prices: Array<ItemPrice> = []
+  const prices: Array<RowMoney> = []
   rows.forEach((fields, i) => {
     const row = firstRow + i
     if (fields.length !== header.keys.length) {
@@ -298,7 +343,18 @@ export const decodeReportOrder = (
     const quantity = fields[index.quantity]!
     if (WHOLE.test(quantity)) itemsCount += Number(quantity)
     else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
-    prices.push({ itemPrice: fields[index.itemPrice]!, currency: fields[index.currency]! })
+    const money = (position: number | undefined) => position === undefined ? undefined : fields[position]
+    prices.push({
+      currency: fields[index.currency]!,
+      itemPrice: fields[index.itemPrice]!,
+      itemTax: money(index.itemTax),
+      shippingPrice: money(index.shippingPrice),
+      shippingTax: money(index.shippingTax),
+      giftWrapPrice: money(index.giftWrapPrice),
+      giftWrapTax: money(index.giftWrapTax),
+      itemPromotionDiscount: money(index.itemPromotionDiscount),
+      shipPromotionDiscount: money(index.shipPromotionDiscount)
+    })
   })
   const orderStatus = orderStatusOf(header, rows)
   // The Orders API has no total for an order that is still pending, and neither does ordersync: a report prices

@@ -1,4 +1,5 @@
 import { formatMinor, type OrderItem, orderItems } from "./Catalog.js"
+import { chargedTotal, type ItemCharges, orderChargedTotal, orderCharges } from "./Charges.js"
 import type { GroundTruthOrder } from "./Listing.js"
 import { findMarketplace } from "./Marketplaces.js"
 import {
@@ -38,6 +39,9 @@ interface OrderFacts {
   readonly currency: string
   readonly fulfilledByAmazon: boolean
   readonly items: ReadonlyArray<OrderItem>
+  /** Per item, in the items' order. */
+  readonly charges: ReadonlyArray<ItemCharges>
+  /** The order's total charge (Charges.ts `chargedTotal`): what `grandTotal` and `OrderTotal` show. */
   readonly totalMinor: number
   readonly seed: number
   readonly createdMs: number
@@ -48,6 +52,8 @@ const factsOf = (book: OrderBook, i: number, now: number): OrderFacts => {
   const marketplace = findMarketplace(marketplaceId)
   const seed = orderSeed(book, i)
   const items = orderItems(book.catalog, seed, marketplaceId)
+  const fulfilledByAmazon = book.fulfilledByAmazon[i] === 1
+  const charges = orderCharges(items, seed, marketplace, fulfilledByAmazon)
   return {
     orderId: orderIdOf(book, i),
     createdTime: iso(book.created[i]!),
@@ -57,9 +63,10 @@ const factsOf = (book: OrderBook, i: number, now: number): OrderFacts => {
     marketplaceName: marketplace?.name ?? "Amazon",
     countryCode: marketplace?.countryCode ?? "US",
     currency: marketplace?.currency ?? "USD",
-    fulfilledByAmazon: book.fulfilledByAmazon[i] === 1,
+    fulfilledByAmazon,
     items,
-    totalMinor: items.reduce((sum, item) => sum + item.unitPriceMinor * item.quantity, 0),
+    charges,
+    totalMinor: orderChargedTotal(charges),
     seed,
     createdMs: book.created[i]!
   }
@@ -110,7 +117,7 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
     lastUpdatedTime: facts.lastUpdatedTime,
     programs: facts.fulfilledByAmazon ? ["PRIME"] : [],
     salesChannel: { channelName: "AMAZON", marketplaceId: facts.marketplaceId, marketplaceName: facts.marketplaceName },
-    orderItems: facts.items.map((item) => ({
+    orderItems: facts.items.map((item, k) => ({
       orderItemId: item.orderItemId,
       quantityOrdered: item.quantity,
       product: {
@@ -120,7 +127,7 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
         condition: { conditionType: "New", conditionSubtype: "New" },
         ...(priced ? { price: { unitPrice: money(item.unitPriceMinor) } } : {})
       },
-      ...(proceeds ? { proceeds: { proceedsTotal: money(item.unitPriceMinor * item.quantity) } } : {}),
+      ...(proceeds ? { proceeds: itemProceeds(facts.charges[k]!, money) } : {}),
       ...(fulfillment
         ? { fulfillment: { quantityFulfilled: shipped ? item.quantity : 0, quantityUnfulfilled: shipped ? 0 : item.quantity } }
         : {})
@@ -133,13 +140,58 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
       fulfillmentServiceLevel: "STANDARD"
     }
   }
-  if (proceeds) order.proceeds = { grandTotal: money(facts.totalMinor) }
+  if (proceeds) order.proceeds = { grandTotal: money(facts.totalMinor), breakdowns: orderBreakdowns(facts.charges, money) }
   if (included.has("BUYER")) order.buyer = { buyerEmail: `${facts.orderId.replaceAll("-", "")}@marketplace.amazon.com` }
   if (included.has("RECIPIENT")) {
     const [city, stateOrRegion, postalCode] = cities[makeRandom(mixSeed(facts.seed, 3)).int(cities.length)]!
     order.recipient = { deliveryAddress: { city, stateOrRegion, postalCode, countryCode: facts.countryCode, addressType: "RESIDENTIAL" } }
   }
   return order
+}
+
+type Money = (minor: number) => { readonly amount: string; readonly currencyCode: string }
+
+/**
+ * `ItemProceeds` (orders_2026-01-01.json #/definitions/ItemProceeds): `proceedsTotal` is the item's total charge, and
+ * the `breakdowns` (ITEM, SHIPPING, GIFT_WRAP, TAX, DISCOUNT; the last two with `detailedBreakdowns` by subtype) add
+ * up to it. The model gives no sign for DISCOUNT: the simulator writes it negative, so that the parts sum.
+ */
+const itemProceeds = (c: ItemCharges, money: Money) => {
+  const detailed = (parts: ReadonlyArray<readonly [string, number]>) =>
+    parts.filter(([, amount]) => amount !== 0).map(([subtype, amount]) => ({ subtype, value: money(amount) }))
+  const breakdowns: Array<Record<string, unknown>> = [{ type: "ITEM", subtotal: money(c.itemPrice) }]
+  if (c.shippingPrice !== 0) breakdowns.push({ type: "SHIPPING", subtotal: money(c.shippingPrice) })
+  if (c.giftWrapPrice !== 0) breakdowns.push({ type: "GIFT_WRAP", subtotal: money(c.giftWrapPrice) })
+  const tax = c.itemTax + c.shippingTax + c.giftWrapTax
+  if (tax !== 0) {
+    breakdowns.push({
+      type: "TAX",
+      subtotal: money(tax),
+      detailedBreakdowns: detailed([["ITEM", c.itemTax], ["SHIPPING", c.shippingTax], ["GIFT_WRAP", c.giftWrapTax]])
+    })
+  }
+  const discount = c.itemPromotionDiscount + c.shipPromotionDiscount
+  if (discount !== 0) {
+    breakdowns.push({
+      type: "DISCOUNT",
+      subtotal: money(-discount),
+      detailedBreakdowns: detailed([["ITEM", -c.itemPromotionDiscount], ["SHIPPING", -c.shipPromotionDiscount]])
+    })
+  }
+  return { proceedsTotal: money(chargedTotal(c)), breakdowns }
+}
+
+/** `OrderProceeds.breakdowns`: the items' categories aggregated (the model: "aggregated across all order items"). */
+const orderBreakdowns = (charges: ReadonlyArray<ItemCharges>, money: Money) => {
+  const sum = (part: (c: ItemCharges) => number) => charges.reduce((total, c) => total + part(c), 0)
+  const categories: ReadonlyArray<readonly [string, number]> = [
+    ["ITEM", sum((c) => c.itemPrice)],
+    ["SHIPPING", sum((c) => c.shippingPrice)],
+    ["GIFT_WRAP", sum((c) => c.giftWrapPrice)],
+    ["TAX", sum((c) => c.itemTax + c.shippingTax + c.giftWrapTax)],
+    ["DISCOUNT", -sum((c) => c.itemPromotionDiscount + c.shipPromotionDiscount)]
+  ]
+  return categories.filter(([type, amount]) => type === "ITEM" || amount !== 0).map(([type, amount]) => ({ type, subtotal: money(amount) }))
 }
 
 /** An order of Orders API v0, shaped by the `Order` definition of its model. */

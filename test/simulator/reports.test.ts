@@ -56,7 +56,14 @@ describe("Reports API 2021-06-30 (order tracking reports)", () => {
         "item-status": item.itemStatus,
         quantity: String(item.quantity),
         currency: order.currency ?? "",
-        "item-price": item.itemPrice ?? ""
+        "item-price": item.itemPrice ?? "",
+        "item-tax": item.itemTax ?? "",
+        "shipping-price": item.shippingPrice ?? "",
+        "shipping-tax": item.shippingTax ?? "",
+        "gift-wrap-price": item.giftWrapPrice ?? "",
+        "gift-wrap-tax": item.giftWrapTax ?? "",
+        "item-promotion-discount": item.itemPromotionDiscount ?? "",
+        "ship-promotion-discount": item.shipPromotionDiscount ?? ""
       })))
     expect(rows.map((row) => Object.fromEntries(Object.keys(expected[0] ?? {}).map((name) => [name, row[name]])))).toEqual(expected)
 
@@ -70,9 +77,14 @@ describe("Reports API 2021-06-30 (order tracking reports)", () => {
       expect(statusWord[order.status]).toContain(mine[0]!["order-status"])
       expect(mine[0]!["purchase-date"]).toBe(order.createdTime.replace("Z", "+00:00"))
       if (order.totalAmount !== null) {
-        // The total rule: the sum of item-price over the order's rows is the Orders API's total.
+        // The total rule: the rows' charges minus their discounts (by absolute value) are the Orders API's total.
         const digits = order.currency === "JPY" ? 0 : 2
-        const sum = mine.reduce((total, row) => total + Math.round(Number(row["item-price"]) * 10 ** digits), 0)
+        const minor = (value: string | undefined) => Math.round(Number(value) * 10 ** digits)
+        const charges = ["item-price", "item-tax", "shipping-price", "shipping-tax", "gift-wrap-price", "gift-wrap-tax"]
+        const discounts = ["item-promotion-discount", "ship-promotion-discount"]
+        const sum = mine.reduce((total, row) =>
+          total + charges.reduce((n, column) => n + minor(row[column]), 0) -
+          discounts.reduce((n, column) => n + Math.abs(minor(row[column])), 0), 0)
         expect((sum / 10 ** digits).toFixed(digits)).toBe(order.totalAmount)
         expect(mine[0]!.currency).toBe(order.currency)
       }

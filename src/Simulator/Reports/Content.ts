@@ -1,4 +1,5 @@
 import { formatMinor, orderItems } from "../Catalog.js"
+import { type ItemCharges, orderChargedTotal, orderCharges } from "../Charges.js"
 import { findMarketplace } from "../Marketplaces.js"
 import {
   type FulfillmentStatus,
@@ -11,6 +12,7 @@ import {
   updatedAt
 } from "../OrderBook.js"
 import { makeRandom, mixSeed } from "../Random.js"
+import { discountSign } from "./Document.js"
 import type { OrderReportType } from "./Settings.js"
 
 /** What a report selects: a validated createReport request. */
@@ -21,14 +23,26 @@ export interface ReportQuery {
   readonly dataEnd: number
 }
 
-/** One row of the file: an order item. Money is for the row's whole quantity; null where Amazon leaves it empty. */
-export interface ReportItem {
+/** The money columns of a row, as the file writes them: for the row's whole quantity; null where Amazon leaves them empty. */
+export interface ReportMoney {
+  readonly itemPrice: string | null
+  readonly itemTax: string | null
+  readonly shippingPrice: string | null
+  readonly shippingTax: string | null
+  readonly giftWrapPrice: string | null
+  readonly giftWrapTax: string | null
+  /** Negative, or positive in the files of some marketplaces (Document.ts `discountSign`): Amazon documents no sign. */
+  readonly itemPromotionDiscount: string | null
+  readonly shipPromotionDiscount: string | null
+}
+
+/** One row of the file: an order item. */
+export interface ReportItem extends ReportMoney {
   readonly sku: string
   readonly asin: string
   readonly productName: string
   readonly itemStatus: "Shipped" | "Unshipped" | "Cancelled"
   readonly quantity: number
-  readonly itemPrice: string | null
 }
 
 /** An order as an order tracking report describes it: the ground truth of a report's rows. */
@@ -46,10 +60,10 @@ export interface ReportOrder {
   readonly shipServiceLevel: string
   readonly currency: string | null
   /**
-   * The simulator's one total rule: the sum over the order's rows of item-price (item-price already
-   * covers the row's quantity); tax, shipping, gift-wrap and promotion columns are 0 in the simulator.
-   * It equals the Orders API's `proceeds.grandTotal` / `OrderTotal` (sum of unit price × quantity)
-   * wherever both have one. Null when the prices are empty (seller-fulfilled Pending orders).
+   * The simulator's one total rule (Charges.ts `chargedTotal`) over the order's rows: item-price + item-tax +
+   * shipping-price + shipping-tax + gift-wrap-price + gift-wrap-tax − the two promotion discounts. It equals the
+   * Orders API's `proceeds.grandTotal` / `OrderTotal` wherever both have one. Null when the prices are empty
+   * (seller-fulfilled Pending orders).
    */
   readonly totalAmount: string | null
   readonly shipCity: string
@@ -61,6 +75,28 @@ export interface ReportOrder {
 
 /** `2026-05-08T23:36:26+00:00`: the reports' date format. */
 export const reportDate = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00")
+
+const reportMoney = (c: ItemCharges, currency: string, sign: 1 | -1): ReportMoney => ({
+  itemPrice: formatMinor(c.itemPrice, currency),
+  itemTax: formatMinor(c.itemTax, currency),
+  shippingPrice: formatMinor(c.shippingPrice, currency),
+  shippingTax: formatMinor(c.shippingTax, currency),
+  giftWrapPrice: formatMinor(c.giftWrapPrice, currency),
+  giftWrapTax: formatMinor(c.giftWrapTax, currency),
+  itemPromotionDiscount: formatMinor(sign * c.itemPromotionDiscount, currency),
+  shipPromotionDiscount: formatMinor(sign * c.shipPromotionDiscount, currency)
+})
+
+const UNPRICED_MONEY: ReportMoney = {
+  itemPrice: null,
+  itemTax: null,
+  shippingPrice: null,
+  shippingTax: null,
+  giftWrapPrice: null,
+  giftWrapTax: null,
+  itemPromotionDiscount: null,
+  shipPromotionDiscount: null
+}
 
 const DELIVERED_AFTER_MS = 3 * 86_400_000
 
@@ -112,15 +148,16 @@ const describe = (book: OrderBook, i: number, asOf: number): ReportOrder => {
   // Amazon leaves price and currency empty on seller-fulfilled Pending orders only.
   const priced = !(status === "PENDING" && !fulfilledByAmazon)
   const ordered = orderItems(book.catalog, seed, marketplaceId)
+  const charges = orderCharges(ordered, seed, marketplace, fulfilledByAmazon)
+  const sign = discountSign(marketplaceId)
   const items = ordered.map((item, index): ReportItem => ({
     sku: item.product.sellerSku,
     asin: item.product.asin,
     productName: item.product.title,
     itemStatus: itemStatusOf(status, index),
     quantity: item.quantity,
-    itemPrice: priced ? formatMinor(item.unitPriceMinor * item.quantity, currency) : null
+    ...(priced ? reportMoney(charges[index]!, currency, sign) : UNPRICED_MONEY)
   }))
-  const totalMinor = ordered.reduce((sum, item) => sum + item.unitPriceMinor * item.quantity, 0)
   const choices = addresses[country] ?? [["", "", ""] as const]
   const [shipCity, shipState, shipPostalCode] = choices[makeRandom(mixSeed(seed, 0xad)).int(choices.length)]!
   return {
@@ -134,7 +171,7 @@ const describe = (book: OrderBook, i: number, asOf: number): ReportOrder => {
     marketplaceId,
     shipServiceLevel: fulfilledByAmazon ? "Expedited" : "Standard",
     currency: priced ? currency : null,
-    totalAmount: priced ? formatMinor(totalMinor, currency) : null,
+    totalAmount: priced ? formatMinor(orderChargedTotal(charges), currency) : null,
     shipCity,
     shipState,
     shipPostalCode,

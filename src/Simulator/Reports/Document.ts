@@ -1,6 +1,5 @@
 import iconv from "iconv-lite"
 import { gzipSync } from "node:zlib"
-import { formatMinor } from "../Catalog.js"
 import type { ReportItem, ReportOrder } from "./Content.js"
 import type { Charset, OrderReportType } from "./Settings.js"
 
@@ -38,8 +37,14 @@ export const columnsFor = (reportType: OrderReportType, marketplaceId: string): 
   return columns
 }
 
+/**
+ * How a file writes a discount. Amazon documents no sign for `item-promotion-discount` and `ship-promotion-discount`,
+ * and public readers of these files take it both ways; the simulator writes both, negative except for orders of the
+ * EU marketplaces, so that a reader cannot depend on either (test/FIDELITY.md, finding F11).
+ */
+export const discountSign = (marketplaceId: string): 1 | -1 => EU.has(marketplaceId) ? 1 : -1
+
 const cell = (order: ReportOrder, item: ReportItem, column: string): string => {
-  const zero = order.currency === null ? "" : formatMinor(0, order.currency)
   switch (column) {
     case "amazon-order-id": return order.orderId
     case "purchase-date": return order.purchaseDate
@@ -55,14 +60,13 @@ const cell = (order: ReportOrder, item: ReportItem, column: string): string => {
     case "quantity": return String(item.quantity)
     case "currency": return order.currency ?? ""
     case "item-price": return item.itemPrice ?? ""
-    case "item-tax":
-    case "shipping-price":
-    case "shipping-tax":
-    case "gift-wrap-price":
-    case "gift-wrap-tax":
-    case "item-promotion-discount":
-    case "ship-promotion-discount":
-      return zero
+    case "item-tax": return item.itemTax ?? ""
+    case "shipping-price": return item.shippingPrice ?? ""
+    case "shipping-tax": return item.shippingTax ?? ""
+    case "gift-wrap-price": return item.giftWrapPrice ?? ""
+    case "gift-wrap-tax": return item.giftWrapTax ?? ""
+    case "item-promotion-discount": return item.itemPromotionDiscount ?? ""
+    case "ship-promotion-discount": return item.shipPromotionDiscount ?? ""
     case "ship-city": return order.shipCity
     case "ship-state": return order.shipState
     case "ship-postal-code": return order.shipPostalCode
