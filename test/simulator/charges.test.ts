@@ -131,7 +131,7 @@ describe("money parts: a report's rows add up to the Orders API's totals", () =>
     expect(Math.min(seen.shipping, seen.shipPromotion, seen.itemPromotion, seen.giftWrap), summary).toBeGreaterThan(0)
     if (sellerId === "na") expect(seen.itemTax, summary).toBeGreaterThan(seen.compared / 2)
     else expect(seen.itemTax, summary).toBe(0)
-    // Amazon documents no sign for a discount; the simulator writes both (negative in NA and JP, positive in the EU).
+    // Amazon documents no sign for a discount; the simulator writes both (negative in NA and JP, positive in Europe).
     expect([...seen.signs]).toEqual(sellerId === "eu" ? [1] : [-1])
   })
 })

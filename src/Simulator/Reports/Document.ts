@@ -39,8 +39,8 @@ export const columnsFor = (reportType: OrderReportType, marketplaceId: string): 
 
 /**
  * How a file writes a discount. Amazon documents no sign for `item-promotion-discount` and `ship-promotion-discount`,
- * and public readers of these files take it both ways; the simulator writes both, negative except for orders of the
- * EU marketplaces, so that a reader cannot depend on either (test/FIDELITY.md, finding F11).
+ * and public readers of these files take it both ways. The simulator writes both, negative except for orders of the
+ * European marketplaces (`EU`, UK included), so that a reader cannot depend on either (test/FIDELITY.md, F11).
  */
 export const discountSign = (marketplaceId: string): 1 | -1 => EU.has(marketplaceId) ? 1 : -1
 
