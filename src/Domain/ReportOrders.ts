@@ -78,6 +78,7 @@ export const siteMarketplace = (site: string): string | null =>
 // Money
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/
+const ZERO = /^-?0+(?:\.0+)?$/
 
 /**
  * One row's money columns as written, each for the row's whole quantity. `undefined`: the file has no such column;
@@ -138,7 +139,7 @@ export const orderTotal = (
       const fraction = match[3] ?? ""
       if (fraction.length > scale) scale = fraction.length
       // Zeros (most of the columns on most rows) only count for the decimals.
-      if (/^0*$/.test(match[2]!) && /^0*$/.test(fraction)) continue
+      if (ZERO.test(value)) continue
       amounts.push({ negative: discount || match[1] === "-", whole: match[2]!, fraction })
     }
   }
@@ -282,6 +283,9 @@ export interface ReportRaw {
   readonly rows: ReadonlyArray<Record<string, string>>
 }
 
+const optionalField = (fields: ReadonlyArray<string>, position: number | undefined): string | undefined =>
+  position === undefined ? undefined : fields[position]
+
 const UNPRICED: ReadonlySet<string> = new Set(["PENDING", "PENDING_AVAILABILITY"])
 
 /**
@@ -343,17 +347,16 @@ export const decodeReportOrder = (
     const quantity = fields[index.quantity]!
     if (WHOLE.test(quantity)) itemsCount += Number(quantity)
     else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
-    const money = (position: number | undefined) => position === undefined ? undefined : fields[position]
     prices.push({
       currency: fields[index.currency]!,
       itemPrice: fields[index.itemPrice]!,
-      itemTax: money(index.itemTax),
-      shippingPrice: money(index.shippingPrice),
-      shippingTax: money(index.shippingTax),
-      giftWrapPrice: money(index.giftWrapPrice),
-      giftWrapTax: money(index.giftWrapTax),
-      itemPromotionDiscount: money(index.itemPromotionDiscount),
-      shipPromotionDiscount: money(index.shipPromotionDiscount)
+      itemTax: optionalField(fields, index.itemTax),
+      shippingPrice: optionalField(fields, index.shippingPrice),
+      shippingTax: optionalField(fields, index.shippingTax),
+      giftWrapPrice: optionalField(fields, index.giftWrapPrice),
+      giftWrapTax: optionalField(fields, index.giftWrapTax),
+      itemPromotionDiscount: optionalField(fields, index.itemPromotionDiscount),
+      shipPromotionDiscount: optionalField(fields, index.shipPromotionDiscount)
     })
   })
   const orderStatus = orderStatusOf(header, rows)

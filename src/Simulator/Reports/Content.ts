@@ -31,7 +31,7 @@ export interface ReportMoney {
   readonly shippingTax: string | null
   readonly giftWrapPrice: string | null
   readonly giftWrapTax: string | null
-  /** Negative, or positive in the files of some marketplaces (Document.ts `discountSign`): Amazon documents no sign. */
+  /** Negative, or positive for orders of some marketplaces (Document.ts `discountSign`): Amazon documents no sign. */
   readonly itemPromotionDiscount: string | null
   readonly shipPromotionDiscount: string | null
 }
