@@ -76,8 +76,9 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
       if (wrong.length > 0 || many.failed > 0 || alone.failed > 0 || many.tenants.length !== count) {
         throw new Error(`B3: ${many.failed} failed, ${wrong.length} tenants with a wrong order count`)
       }
-      if (many.delta !== undefined && (many.delta.deltaSyncs === 0 || many.delta.deltaSyncsFailed > 0)) {
-        throw new Error(`B3 delta mode: ${many.delta.deltaSyncs} delta syncs, ${many.delta.deltaSyncsFailed} failed`)
+      if (many.delta !== undefined && (many.delta.held !== count || many.delta.deltaSyncs === 0 || many.delta.deltaSyncsFailed > 0)) {
+        const d = many.delta
+        throw new Error(`B3 delta mode: the daemon held ${d.held} of ${count} tenants; ${d.deltaSyncs} delta syncs, ${d.deltaSyncsFailed} failed`)
       }
       runs.push({ alone, many, cpu: machine })
       const pages = many.tenants.reduce((n, t) => n + t.requests - t.throttled, 0)
