@@ -86,6 +86,19 @@ export interface ChildResult {
 const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput
 const toMb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 
+/** [seconds since the start, RSS MB, heap used MB] every `everyMs` until stopped (the last sample at the stop). */
+const timelineSampler = (everyMs: number) => {
+  const started = performance.now()
+  const rows: Array<readonly [number, number, number]> = []
+  const sample = () => {
+    const usage = process.memoryUsage()
+    rows.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
+  }
+  const timer = setInterval(sample, everyMs)
+  timer.unref()
+  return { rows, stop: () => (clearInterval(timer), sample()) }
+}
+
 /** What the process did, counted from its spans: SQL statements, SP-API requests, delta syncs (ended, by outcome). */
 const counted = { statements: 0, amazonRequests: 0, deltaSyncs: 0, deltaSyncsFailed: 0 }
 const countingTracer = (inner: Tracer.Tracer) =>
@@ -124,15 +137,11 @@ const deltaMode = (tenantCount: number, seconds: number) =>
     delay.enable()
     const cpu = process.cpuUsage()
     const t0 = performance.now()
-    const timeline: Array<readonly [number, number, number]> = []
-    const timelineTimer = setInterval(() => {
-      const usage = process.memoryUsage()
-      timeline.push([Math.round((performance.now() - t0) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
-    }, Math.max(1000, (seconds * 1000) / 60))
+    const timeline = timelineSampler(Math.max(1000, (seconds * 1000) / 60))
     yield* Effect.sleep(Duration.seconds(seconds))
     const elapsed = (performance.now() - t0) / 1000
     const used = process.cpuUsage(cpu)
-    clearInterval(timelineTimer)
+    timeline.stop()
     delay.disable()
     rss.stop()
     const usage = process.memoryUsage()
@@ -151,7 +160,7 @@ const deltaMode = (tenantCount: number, seconds: number) =>
       endHeapUsedMb: toMb(usage.heapUsed),
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       eventLoopDelayMaxMs: delay.max / 1e6,
-      timeline
+      timeline: timeline.rows
     } satisfies DeltaModeResult
   }).pipe(Effect.provide(Daemon.Default), Effect.scoped)
 
@@ -173,13 +182,7 @@ const program = Effect.gen(function*() {
   delay.enable()
   const started = performance.now()
   const cpuAtStart = process.cpuUsage()
-  const timeline: Array<readonly [number, number, number]> = []
-  const sampleTimeline = () => {
-    const usage = process.memoryUsage()
-    timeline.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
-  }
-  const timelineTimer = setInterval(sampleTimeline, (input.timelineSeconds ?? 5) * 1000)
-  timelineTimer.unref()
+  const timeline = timelineSampler((input.timelineSeconds ?? 5) * 1000)
   const milestones: Array<ChildResult["milestones"][number]> = []
   const pending = [...(input.milestones ?? [])]
   const watch = Effect.gen(function*() {
@@ -212,8 +215,7 @@ const program = Effect.gen(function*() {
     ), { concurrency: input.concurrency })
   const wallSeconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuAtStart)
-  clearInterval(timelineTimer)
-  sampleTimeline()
+  timeline.stop()
   yield* watch
   yield* watcher.interruptAsFork(watcher.id())
   delay.disable()
@@ -225,7 +227,7 @@ const program = Effect.gen(function*() {
     peakRssMb: toMb(rss.peak()),
     eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
     eventLoopDelayMaxMs: delay.max / 1e6,
-    timeline,
+    timeline: timeline.rows,
     peakHeapTotalMb: toMb(rss.peakHeapTotal()),
     peakHeapUsedMb: toMb(rss.peakHeapUsed()),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
