@@ -1,15 +1,18 @@
 /**
  * The engine alone in a process (B3, B4): the simulator runs in the parent, so RSS and event-loop delay here are
  * the engine's. Configured by the environment like `ordersync` (DATABASE_URL, ORDERSYNC_DB_POOL_SIZE, SPAPI_*);
- * prints one JSON line.
+ * hands back one JSON result (`writeChildResult`). With `deltaSeconds`, the backfilled tenants then go on in delta
+ * mode: the daemon claims them all in this process and runs their delta syncs, measured for that long.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
-import { Duration, Effect, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
+import { Duration, Effect, Exit, Logger, LogLevel, Metric, Option, Redacted, Schedule, Tracer } from "effect"
 import { Backfill } from "../src/Services/Backfill.js"
+import { Daemon } from "../src/Services/Daemon.js"
 import { EngineLive } from "../src/Services/Engine.js"
+import { leasesHeld, ordersUpserted } from "../src/Services/Metrics.js"
 import { SyncStateRepo } from "../src/Services/Store/SyncStateRepo.js"
 import { Tenants } from "../src/Services/Store/Tenants.js"
-import { rssSampler } from "./Shared.js"
+import { rssSampler, writeChildResult } from "./Shared.js"
 
 export interface ChildInput {
   readonly tenants: ReadonlyArray<string>
@@ -17,6 +20,27 @@ export interface ChildInput {
   /** Orders fetched at which to record the peak RSS so far (one tenant). */
   readonly milestones?: ReadonlyArray<number>
   readonly timelineSeconds?: number
+  /** After the backfills, how long to measure the same tenants in delta mode (the daemon, in this process). */
+  readonly deltaSeconds?: number | undefined
+}
+
+export interface DeltaModeResult {
+  /** From the daemon's start until it held every tenant. */
+  readonly claimSeconds: number
+  readonly held: number
+  readonly seconds: number
+  readonly deltaSyncs: number
+  readonly deltaSyncsFailed: number
+  readonly amazonRequests: number
+  readonly statements: number
+  readonly ordersUpserted: number
+  readonly cpuSeconds: number
+  readonly peakRssMb: number
+  readonly endRssMb: number
+  readonly endHeapUsedMb: number
+  readonly eventLoopDelayP99Ms: number
+  readonly eventLoopDelayMaxMs: number
+  readonly timeline: ReadonlyArray<readonly [number, number, number]>
 }
 
 export interface ChildResult {
@@ -56,10 +80,89 @@ export interface ChildResult {
     readonly heapAfterGcMb: number
     readonly seconds: number
   }>
+  readonly delta?: DeltaModeResult
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput
 const toMb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
+
+/** [seconds since the start, RSS MB, heap used MB] every `everyMs` until stopped (the last sample at the stop). */
+const timelineSampler = (everyMs: number) => {
+  const started = performance.now()
+  const rows: Array<readonly [number, number, number]> = []
+  const sample = () => {
+    const usage = process.memoryUsage()
+    rows.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
+  }
+  const timer = setInterval(sample, everyMs)
+  timer.unref()
+  return { rows, stop: () => (clearInterval(timer), sample()) }
+}
+
+/** What the process did, counted from its spans: SQL statements, SP-API requests, delta syncs (ended, by outcome). */
+const counted = { statements: 0, amazonRequests: 0, deltaSyncs: 0, deltaSyncsFailed: 0 }
+const countingTracer = (inner: Tracer.Tracer) =>
+  Tracer.make({
+    context: (f, fiber) => inner.context(f, fiber),
+    span: (name, parent, context, links, startTime, kind, options) => {
+      const span = inner.span(name, parent, context, links, startTime, kind, options)
+      if (name === "sql.execute") counted.statements += 1
+      else if (name === "spapi.request") counted.amazonRequests += 1
+      else if (name === "runOrdersDeltaSync") {
+        const end = span.end.bind(span)
+        span.end = (endTime, exit) => {
+          if (Exit.isSuccess(exit)) counted.deltaSyncs += 1
+          else counted.deltaSyncsFailed += 1
+          end(endTime, exit)
+        }
+      }
+      return span
+    }
+  })
+
+/** The backfilled tenants in delta mode: the daemon claims them, then `seconds` of delta syncs are measured. */
+const deltaMode = (tenantCount: number, seconds: number) =>
+  Effect.gen(function*() {
+    const started = performance.now()
+    yield* Daemon
+    // Until the daemon holds every tenant (10,000 take a few claim ticks), or 5 minutes: `held` says which.
+    while ((yield* Metric.value(leasesHeld)).value < tenantCount && performance.now() - started < 300_000) {
+      yield* Effect.sleep("500 millis")
+    }
+    const claimSeconds = (performance.now() - started) / 1000
+    const held = (yield* Metric.value(leasesHeld)).value
+    const before = { ...counted, upserted: (yield* Metric.value(ordersUpserted)).count }
+    const rss = rssSampler(200)
+    const delay = monitorEventLoopDelay({ resolution: 10 })
+    delay.enable()
+    const cpu = process.cpuUsage()
+    const t0 = performance.now()
+    const timeline = timelineSampler(Math.max(1000, (seconds * 1000) / 60))
+    yield* Effect.sleep(Duration.seconds(seconds))
+    const elapsed = (performance.now() - t0) / 1000
+    const used = process.cpuUsage(cpu)
+    timeline.stop()
+    delay.disable()
+    rss.stop()
+    const usage = process.memoryUsage()
+    return {
+      claimSeconds,
+      held,
+      seconds: elapsed,
+      deltaSyncs: counted.deltaSyncs - before.deltaSyncs,
+      deltaSyncsFailed: counted.deltaSyncsFailed - before.deltaSyncsFailed,
+      amazonRequests: counted.amazonRequests - before.amazonRequests,
+      statements: counted.statements - before.statements,
+      ordersUpserted: (yield* Metric.value(ordersUpserted)).count - before.upserted,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      peakRssMb: toMb(rss.peak()),
+      endRssMb: toMb(usage.rss),
+      endHeapUsedMb: toMb(usage.heapUsed),
+      eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+      eventLoopDelayMaxMs: delay.max / 1e6,
+      timeline: timeline.rows
+    } satisfies DeltaModeResult
+  }).pipe(Effect.provide(Daemon.Default), Effect.scoped)
 
 const program = Effect.gen(function*() {
   const tenants = yield* Tenants
@@ -79,13 +182,7 @@ const program = Effect.gen(function*() {
   delay.enable()
   const started = performance.now()
   const cpuAtStart = process.cpuUsage()
-  const timeline: Array<readonly [number, number, number]> = []
-  const sampleTimeline = () => {
-    const usage = process.memoryUsage()
-    timeline.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
-  }
-  const timelineTimer = setInterval(sampleTimeline, (input.timelineSeconds ?? 5) * 1000)
-  timelineTimer.unref()
+  const timeline = timelineSampler((input.timelineSeconds ?? 5) * 1000)
   const milestones: Array<ChildResult["milestones"][number]> = []
   const pending = [...(input.milestones ?? [])]
   const watch = Effect.gen(function*() {
@@ -118,8 +215,7 @@ const program = Effect.gen(function*() {
     ), { concurrency: input.concurrency })
   const wallSeconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuAtStart)
-  clearInterval(timelineTimer)
-  sampleTimeline()
+  timeline.stop()
   yield* watch
   yield* watcher.interruptAsFork(watcher.id())
   delay.disable()
@@ -131,7 +227,7 @@ const program = Effect.gen(function*() {
     peakRssMb: toMb(rss.peak()),
     eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
     eventLoopDelayMaxMs: delay.max / 1e6,
-    timeline,
+    timeline: timeline.rows,
     peakHeapTotalMb: toMb(rss.peakHeapTotal()),
     peakHeapUsedMb: toMb(rss.peakHeapUsed()),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -153,14 +249,21 @@ const program = Effect.gen(function*() {
         : []),
     milestones
   }
-  return result
+  if (input.deltaSeconds === undefined) return result
+  return { ...result, delta: yield* deltaMode(input.tenants.length, input.deltaSeconds) } satisfies ChildResult
 })
 
-Effect.runPromise(program.pipe(Effect.provide(EngineLive), Logger.withMinimumLogLevel(LogLevel.Warning), Effect.scoped)).then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + "\n")
-    process.exit(0)
-  },
+Effect.runPromise(
+  Effect.tracerWith((tracer) =>
+    program.pipe(
+      Effect.provide(EngineLive),
+      Logger.withMinimumLogLevel(LogLevel.Warning),
+      Effect.scoped,
+      Effect.withTracer(countingTracer(tracer))
+    )
+  )
+).then(
+  (result) => writeChildResult(result).then(() => process.exit(0)),
   (error) => {
     process.stderr.write(String(error) + "\n")
     process.exit(1)

@@ -91,7 +91,11 @@ export const openDatabase = async (): Promise<BenchDatabase> => {
   return { fresh, description, close }
 }
 
-/** Runs a compiled bench script as a child process and returns the JSON it prints on its last stdout line. */
+/**
+ * Runs a compiled bench script as a child process and returns the JSON it writes to the file named by
+ * BENCH_RESULT_FILE (or, for a child that does not write one, the JSON on its last stdout line). A file, because a
+ * result of a few megabytes (B3 at 10,000 tenants) read back from a pipe came out corrupted.
+ */
 export const runChild = async <A>(
   script: string,
   input: unknown,
@@ -100,19 +104,34 @@ export const runChild = async <A>(
 ): Promise<A> => {
   // BENCH_CHILD_NODE_FLAGS (space-separated) is for experiments on every engine child.
   const extraFlags = (process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter((f) => f.length > 0)
-  const child = spawn(process.execPath, ["--expose-gc", ...extraFlags, ...nodeArgs, path.join(repoRoot, "dist/bench", script), JSON.stringify(input)], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "Warning", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stdout.on("data", (chunk) => (out += String(chunk)))
-  child.stderr.on("data", (chunk) => (err += String(chunk)))
-  const code = await new Promise<number | string>((resolve) => child.on("exit", (c, s) => resolve(c ?? s ?? "unknown")))
-  const last = out.trim().split("\n").pop() ?? ""
-  if (code !== 0) throw new Error(`${script} exited ${code}:\n${err.slice(-3000)}\n${out.slice(-1000)}`)
-  return JSON.parse(last) as A
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), "ordersync-child-"))
+  const resultFile = path.join(folder, "result.json")
+  try {
+    const child = spawn(process.execPath, ["--expose-gc", ...extraFlags, ...nodeArgs, path.join(repoRoot, "dist/bench", script), JSON.stringify(input)], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "Warning", BENCH_RESULT_FILE: resultFile, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    child.stdout.setEncoding("utf8")
+    child.stderr.setEncoding("utf8")
+    let out = ""
+    let err = ""
+    child.stdout.on("data", (chunk: string) => (out += chunk))
+    child.stderr.on("data", (chunk: string) => (err += chunk))
+    const code = await new Promise<number | string>((resolve) => child.on("exit", (c, s) => resolve(c ?? s ?? "unknown")))
+    if (code !== 0) throw new Error(`${script} exited ${code}:\n${err.slice(-3000)}\n${out.slice(-1000)}`)
+    const written = await fs.readFile(resultFile, "utf8").catch(() => undefined)
+    return JSON.parse(written ?? out.trim().split("\n").pop() ?? "") as A
+  } finally {
+    await fs.rm(folder, { recursive: true, force: true })
+  }
+}
+
+/** What a child started by `runChild` hands back: to its result file, else as one line on stdout. */
+export const writeChildResult = async (result: unknown) => {
+  const file = process.env.BENCH_RESULT_FILE
+  if (file !== undefined) await fs.writeFile(file, JSON.stringify(result))
+  else process.stdout.write(JSON.stringify(result) + "\n")
 }
 
 /** Samples this process' RSS (and V8 heap) until stopped; `peak` is the highest RSS seen. */

@@ -23,6 +23,10 @@ const num = (name: string, fallback: number) => {
  * Why 2 and not 1: with a burst of 1 Amazon cannot bank any slack, so one request delayed by a busy event loop
  * makes the client's next, exactly paced, request arrive early; it gets a 429, and the engine's drain-and-wait
  * after a 429 costs a whole interval. (Measured: 2.9 429s per tenant at a burst of 1 against 1.0 at a burst of 2.)
+ *
+ * Then the same tenants in delta mode: the daemon claims them all in the engine's process and runs their delta syncs
+ * (every ORDERSYNC_DELTA_INTERVAL_SECONDS, first ones spread over one interval) for `deltaSeconds` of Amazon time,
+ * while each seller's orders keep changing (2% of its history over two hours).
  */
 export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
   const count = num("BENCH_B3_TENANTS", quick ? 100 : 1_000)
@@ -31,28 +35,38 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
   const reps = num("BENCH_B3_REPS", 1)
   const concurrency = Math.min(count, num("BENCH_B3_CONCURRENCY", count))
   const poolSize = num("BENCH_B3_POOL", quick ? 20 : 40)
+  // The issue asks for 10 minutes of delta mode at 10,000 tenants, at the daemon's default interval. Smaller runs take
+  // less of it, with a shorter interval: a tenant's first delta sync comes one interval after its backfill ended.
+  const deltaSeconds = num("BENCH_B3_DELTA_SECONDS", quick ? 8 : count >= 10_000 ? 600 : 120)
+  const deltaIntervalSeconds = num("BENCH_B3_DELTA_INTERVAL", quick ? 4 : count >= 10_000 ? 300 : 60)
   // Amazon time runs at real speed here; the plan is in Amazon's units (requests per second, burst).
   const timeFactor = 1
   const plan = { searchOrders: { rate: 1 / intervalSeconds, burst } }
+  const changes = { share: 0.02, horizonSeconds: 7200 }
   const runs: Array<{ alone: ChildResult; many: ChildResult; cpu: ReturnType<ReturnType<typeof machineCpu>> }> = []
   for (let rep = 0; rep < reps; rep++) {
     const ids = Array.from({ length: count }, (_, i) => `b3-${rep}-t${String(i).padStart(4, "0")}`)
     const aloneId = `b3-${rep}-alone`
     const sim = await startSimulator({
       timeFactor,
-      sellers: [...ids, aloneId].map((id, i) => seller(id, ORDERS_PER_TENANT, 3000 + i, { usagePlans: plan }))
+      sellers: [...ids, aloneId].map((id, i) => seller(id, ORDERS_PER_TENANT, 3000 + i, { usagePlans: plan, changes }))
     })
     try {
       // Build every seller's order book now, so the simulator's one-off generation is not inside the measurement.
       for (const id of [...ids, aloneId]) sim.groundTruth(id)
-      const env = (pool: number) => simulatorEnv(sim, { ORDERSYNC_DB_POOL_SIZE: String(pool), ORDERSYNC_LEASE_TTL: "30" })
+      const env = (pool: number) =>
+        simulatorEnv(sim, {
+          ORDERSYNC_DB_POOL_SIZE: String(pool),
+          ORDERSYNC_LEASE_TTL: "30",
+          ORDERSYNC_DELTA_INTERVAL_SECONDS: String(deltaIntervalSeconds)
+        })
       const alone = await runChild<ChildResult>("EngineChild.js", { tenants: [aloneId], concurrency: 1 } satisfies ChildInput, {
         ...env(10),
         DATABASE_URL: await db.fresh("b3alone")
       })
       const manyDb = await db.fresh("b3many")
       const cpu = machineCpu()
-      const many = await runChild<ChildResult>("EngineChild.js", { tenants: ids, concurrency, timelineSeconds: quick ? 2 : 5 } satisfies ChildInput, {
+      const many = await runChild<ChildResult>("EngineChild.js", { tenants: ids, concurrency, timelineSeconds: quick ? 2 : 5, deltaSeconds: rep === 0 ? deltaSeconds : undefined } satisfies ChildInput, {
         ...env(poolSize),
         DATABASE_URL: manyDb
       })
@@ -63,6 +77,10 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
       if (wrong.length > 0 || many.failed > 0 || alone.failed > 0 || many.tenants.length !== count) {
         throw new Error(`B3: ${many.failed} failed, ${wrong.length} tenants with a wrong order count`)
       }
+      if (many.delta !== undefined && (many.delta.held !== count || many.delta.deltaSyncs === 0 || many.delta.deltaSyncsFailed > 0)) {
+        const d = many.delta
+        throw new Error(`B3 delta mode: the daemon held ${d.held} of ${count} tenants; ${d.deltaSyncs} delta syncs, ${d.deltaSyncsFailed} failed`)
+      }
       runs.push({ alone, many, cpu: machine })
       const pages = many.tenants.reduce((n, t) => n + t.requests - t.throttled, 0)
       process.stderr.write(
@@ -70,6 +88,14 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
           `(ratio ${(many.wallSeconds / alone.wallSeconds).toFixed(3)}), peak RSS ${many.peakRssMb} MB, ELD p99 ${many.eventLoopDelayP99Ms.toFixed(1)} ms, ` +
           `engine CPU ${many.cpuSeconds.toFixed(1)} s (${((many.cpuSeconds / pages) * 1000).toFixed(1)} ms/page), machine busy ${(machine.busyFraction * 100).toFixed(0)}%\n`
       )
+      if (many.delta !== undefined) {
+        const d = many.delta
+        process.stderr.write(
+          `  B3 delta mode: claimed all in ${d.claimSeconds.toFixed(1)} s, then ${d.seconds.toFixed(0)} s: ${(d.deltaSyncs / d.seconds).toFixed(2)} delta syncs/s, ` +
+            `${(d.statements / d.seconds).toFixed(1)} statements/s, RSS peak ${d.peakRssMb} MB (end ${d.endRssMb}), ELD p99 ${d.eventLoopDelayP99Ms.toFixed(1)} ms, ` +
+            `CPU ${((d.cpuSeconds / d.seconds) * 100).toFixed(0)}%\n`
+        )
+      }
     } finally {
       await sim.close()
     }
@@ -77,12 +103,19 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
   const ratio = median(runs.map((r) => r.many.wallSeconds / r.alone.wallSeconds))
   const peakRssMb = Math.max(...runs.map((r) => r.many.peakRssMb))
   const first = runs[0]!.many
+  const delta = first.delta
+  // The issue's targets at 10,000 tenants; the 1,000-tenant run keeps the targets it was first given.
+  const targets = count >= 10_000
+    ? { wallRatio: 1.3, peakRssMb: 500, eventLoopDelayP99Ms: 100 }
+    : { wallRatio: 1.5, peakRssMb: 300, eventLoopDelayP99Ms: Infinity }
+  const eventLoopDelayP99Ms = median(runs.map((r) => r.many.eventLoopDelayP99Ms))
   const totalOrders = first.tenants.reduce((n, t) => n + t.orders, 0)
   const pages = first.tenants.reduce((n, t) => n + t.requests - t.throttled, 0)
   const requests = first.tenants.reduce((n, t) => n + t.requests, 0)
   const throttled = first.tenants.reduce((n, t) => n + t.throttled, 0)
   return {
-    scenario: "B3",
+    // The 10,000-tenant run (issue 11) is kept beside the default 1,000-tenant one in the results file.
+    scenario: count >= 10_000 ? `B3-${count / 1000}k` : "B3",
     title: `${count} tenants in one process vs one tenant alone (quota-paced: burst ${burst}, then one page per ${intervalSeconds} s per tenant)`,
     tenants: count,
     ordersPerTenant: round(totalOrders / count, 0),
@@ -102,7 +135,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     peakRssMb,
     peakHeapTotalMb: Math.max(...runs.map((r) => r.many.peakHeapTotalMb)),
     aloneRssMb: Math.max(...runs.map((r) => r.alone.peakRssMb)),
-    eventLoopDelayP99Ms: round(median(runs.map((r) => r.many.eventLoopDelayP99Ms)), 1),
+    eventLoopDelayP99Ms: round(eventLoopDelayP99Ms, 1),
     eventLoopDelayMaxMs: round(Math.max(...runs.map((r) => r.many.eventLoopDelayMaxMs)), 1),
     rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb"], rows: first.timeline },
     engineCpuSeconds: round(first.cpuSeconds, 1),
@@ -111,7 +144,35 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     requests,
     throttled,
     throttledPerTenant: round(throttled / count, 2),
-    targets: { wallRatio: "<= 1.5", peakRssMb: "<= 300" },
-    met: ratio <= 1.5 && peakRssMb <= 300
+    deltaMode: delta === undefined ? null : {
+      seconds: round(delta.seconds, 1),
+      intervalSeconds: deltaIntervalSeconds,
+      sellerChanges: changes,
+      claimSeconds: round(delta.claimSeconds, 1),
+      deltaSyncs: delta.deltaSyncs,
+      deltaSyncsPerSecond: round(delta.deltaSyncs / delta.seconds, 2),
+      statementsPerSecond: round(delta.statements / delta.seconds, 1),
+      statementsPerDeltaSync: round(delta.statements / Math.max(1, delta.deltaSyncs), 1),
+      amazonRequestsPerSecond: round(delta.amazonRequests / delta.seconds, 2),
+      ordersUpserted: delta.ordersUpserted,
+      cpuFraction: round(delta.cpuSeconds / delta.seconds, 3),
+      peakRssMb: delta.peakRssMb,
+      endRssMb: delta.endRssMb,
+      endHeapUsedMb: delta.endHeapUsedMb,
+      eventLoopDelayP99Ms: round(delta.eventLoopDelayP99Ms, 1),
+      eventLoopDelayMaxMs: round(delta.eventLoopDelayMaxMs, 1),
+      rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb"], rows: delta.timeline }
+    },
+    targets: {
+      wallRatio: `<= ${targets.wallRatio}`,
+      peakRssMb: `<= ${targets.peakRssMb}`,
+      ...(Number.isFinite(targets.eventLoopDelayP99Ms) ? { eventLoopDelayP99Ms: `<= ${targets.eventLoopDelayP99Ms}` } : {})
+    },
+    metTargets: {
+      wallRatio: ratio <= targets.wallRatio,
+      peakRssMb: peakRssMb <= targets.peakRssMb,
+      eventLoopDelayP99Ms: Number.isFinite(targets.eventLoopDelayP99Ms) ? eventLoopDelayP99Ms <= targets.eventLoopDelayP99Ms : null
+    },
+    met: ratio <= targets.wallRatio && peakRssMb <= targets.peakRssMb && eventLoopDelayP99Ms <= targets.eventLoopDelayP99Ms
   }
 }
