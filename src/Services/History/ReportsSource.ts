@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
-import { Sink } from "./Sink.js"
+import { Sink, stage } from "./Sink.js"
 import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
 import type { SellerAuth, SpApiResponse } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
@@ -127,17 +127,19 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                   skipRows,
                   chunkOrders: config.chunkOrders
                 }).pipe(
-                  // The next chunk is parsed while this one commits: one chunk ahead, no more in memory.
+                  // Parsed and encoded for COPY before its transaction, while the previous chunk commits: one chunk
+                  // ahead, no more in memory.
+                  Stream.map((chunk) => ({ ...stage(chunk.orders), rowsThrough: chunk.rowsThrough })),
                   Stream.buffer({ capacity: 1 }),
                   Stream.runForEach((chunk) =>
                     Effect.gen(function*() {
                       const at = yield* Clock.currentTimeMillis
                       const activeMillis = at - (yield* Ref.getAndSet(lastCommit, at))
-                      yield* sink.commit(lease, chunk.orders, { source: "report", backfill: true }, (stored) =>
+                      yield* sink.commitStaged(lease, chunk, { source: "report", backfill: true }, (stored) =>
                         Effect.zipRight(
-                          windows.advance(lease.tenantId, window.windowIndex, chunk.rowsThrough, stored.orders.length),
+                          windows.advance(lease.tenantId, window.windowIndex, chunk.rowsThrough, stored.orders),
                           repo.countChunk(lease.tenantId, {
-                            orders: stored.orders.length,
+                            orders: stored.orders,
                             requests: 0,
                             throttled: 0,
                             quarantined: stored.quarantined,
