@@ -1,7 +1,8 @@
-import { Clock, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import type { ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
-import { Sink, stage } from "./Sink.js"
+import { Sink, stage, type StagedChunk } from "./Sink.js"
 import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
 import type { SellerAuth, SpApiResponse } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
@@ -39,6 +40,13 @@ const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSecond
 
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
+
+/** What the sink is handed, in order: a document starts, a chunk of it, a window all stored, or a barrier to drain. */
+type Step =
+  | { readonly _tag: "Start" }
+  | { readonly _tag: "Chunk"; readonly window: ReportWindow; readonly chunk: StagedChunk; readonly rowsThrough: number }
+  | { readonly _tag: "Stored"; readonly window: ReportWindow }
+  | { readonly _tag: "Barrier"; readonly drained: Deferred.Deferred<void> }
 
 /**
  * Amazon's order reports as a history source. Each window of at most 30 days is one report: created once (a restart
@@ -110,110 +118,114 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         return Option.getOrThrow(yield* Effect.repeat(check, untilDone))
       })
 
-    /** Streams the document into the sink, from the rows already stored; an expired URL or a cut download resumes. */
-    const store = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string) =>
-      Effect.gen(function*() {
-        const rowsDone = yield* Ref.make(window.rowsDone)
-        const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
-        for (let attempt = 1; ; attempt++) {
-          const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
-          const result = yield* reports.download(document.url).pipe(
-            Effect.flatMap((download) =>
-              Effect.flatMap(Ref.get(rowsDone), (skipRows) =>
-                documentOrders(download.body, {
-                  contentType: download.contentType,
-                  compressed: document.compressionAlgorithm === "GZIP",
-                  reportType: ORDERS_REPORT,
-                  skipRows,
-                  chunkOrders: config.chunkOrders
-                }).pipe(
-                  // Parsed and encoded for COPY before its transaction, while the previous chunk commits: one chunk
-                  // ahead, no more in memory.
-                  Stream.map((chunk) => ({ ...stage(chunk.orders), rowsThrough: chunk.rowsThrough })),
-                  Stream.buffer({ capacity: 1 }),
-                  Stream.runForEach((chunk) =>
-                    Effect.gen(function*() {
-                      const at = yield* Clock.currentTimeMillis
-                      const activeMillis = at - (yield* Ref.getAndSet(lastCommit, at))
-                      yield* sink.commitStaged(lease, chunk, { source: "report", backfill: true }, (stored) =>
-                        Effect.zipRight(
-                          windows.advance(lease.tenantId, window.windowIndex, chunk.rowsThrough, stored.orders),
-                          repo.countChunk(lease.tenantId, {
-                            orders: stored.orders,
-                            requests: 0,
-                            throttled: 0,
-                            quarantined: stored.quarantined,
-                            activeMillis
-                          })
-                        ))
-                      yield* Ref.set(rowsDone, chunk.rowsThrough)
-                    }))
-                ))),
-            Effect.catchTag("ReportDateRangeExceeded", (error) =>
-              Effect.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)),
-            Effect.either
-          )
-          if (result._tag === "Right") return
-          // A cut download can also surface as a gzip stream that ends early.
-          const transient = result.left instanceof DownloadFailed ||
-            (result.left._tag === "ReportDocumentError" && result.left.reason.startsWith("gunzip failed"))
-          if (!transient || attempt >= DOWNLOAD_ATTEMPTS) return yield* result.left
-          yield* Effect.logWarning(`${result.left.message}; fetching a fresh document URL, resuming after row ${yield* Ref.get(rowsDone)}`)
-        }
-      })
+    type WindowError =
+      | Effect.Effect.Error<ReturnType<typeof request>>
+      | Effect.Effect.Error<ReturnType<typeof poll>>
+      | DownloadFailed
+      | ReportDocumentError
 
-    /** One window, from wherever its checkpoint stands to stored, empty, or handed to the Orders API. */
-    const runWindow = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, start: ReportWindow) =>
-      Effect.gen(function*() {
-        let window = start
-        while (true) {
-          if (window.status === "pending") window = yield* request(lease, seller, marketplaceIds, window)
-          const outcome = yield* poll(lease, seller, window).pipe(
-            Effect.catchIf(gone, () =>
-              Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
+    /**
+     * A DONE report's document as steps for the sink, from the rows already stored. An expired URL or a cut download
+     * fetches a fresh URL and resumes after the last chunk handed on (the chunks before it are stored in order).
+     */
+    const documentSteps = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string): Stream.Stream<Step, WindowError> => {
+      let handedOn = window.rowsDone
+      const attempt = (n: number): Stream.Stream<Step, WindowError> =>
+        Stream.unwrap(Effect.gen(function*() {
+          const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
+          const download = yield* reports.download(document.url)
+          return documentOrders(download.body, {
+            contentType: download.contentType,
+            compressed: document.compressionAlgorithm === "GZIP",
+            reportType: ORDERS_REPORT,
+            skipRows: handedOn,
+            chunkOrders: config.chunkOrders
+          }).pipe(
+            // Encoded for COPY here, before its transaction: the sink commits one chunk while the next is prepared.
+            Stream.map((chunk): Step => {
+              handedOn = chunk.rowsThrough
+              return { _tag: "Chunk", window, chunk: stage(chunk.orders), rowsThrough: chunk.rowsThrough }
+            })
           )
-          if (outcome.processingSeconds !== null) {
-            yield* sink.fenced(lease, repo.observeReportSeconds(lease.tenantId, outcome.processingSeconds))
-          }
-          if (outcome.status === "DONE" && outcome.documentId !== null) {
-            const stored = yield* store(lease, seller, window, outcome.documentId).pipe(
-              Effect.as(true),
-              Effect.catchIf(gone, () =>
-                Effect.as(Effect.logWarning(`the document of report ${window.reportId} is no longer known to Amazon`), false))
+        })).pipe(
+          Stream.catchTag("ReportDateRangeExceeded", (error) =>
+            Stream.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)),
+          Stream.catchAll((error) => {
+            // A cut download can also surface as a gzip stream that ends early.
+            const transient = error instanceof DownloadFailed ||
+              (error._tag === "ReportDocumentError" && error.reason.startsWith("gunzip failed"))
+            if (!transient || n >= DOWNLOAD_ATTEMPTS) return Stream.fail(error)
+            return Stream.concat(
+              Stream.execute(Effect.logWarning(`${error.message}; fetching a fresh document URL, resuming after row ${handedOn}`)),
+              attempt(n + 1)
             )
-            if (stored) {
-              yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
-              return
-            }
-          }
-          if (outcome.status === "CANCELLED") {
-            // Amazon cancels a report that has no data: the window is empty.
-            yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
-            return
-          }
-          if (window.attempts < config.attempts) {
-            yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
-            window = { ...window, status: "pending" }
-            continue
-          }
-          yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
-          yield* sink.fenced(lease, Effect.zipRight(
-            repo.addWindow(lease.tenantId, window.startAt, window.endAt),
-            windows.finish(lease.tenantId, window.windowIndex, "fallback")
-          ))
-          return
+          })
+        )
+      return Stream.concat(Stream.succeed<Step>({ _tag: "Start" }), attempt(1))
+    }
+
+    /** Waits until the sink has stored every step handed on before: window state written after it cannot be overtaken. */
+    const barrier: Stream.Stream<Step> = Stream.unwrap(Effect.map(Deferred.make<void>(), (drained) =>
+      Stream.concat(Stream.succeed<Step>({ _tag: "Barrier", drained }), Stream.execute(Deferred.await(drained)))))
+
+    /** One window's steps, from wherever its checkpoint stands to stored, empty, or handed to the Orders API. */
+    const windowSteps = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, start: ReportWindow): Stream.Stream<Step, WindowError> =>
+      Stream.unwrap(Effect.gen(function*() {
+        const window = start.status === "pending" ? yield* request(lease, seller, marketplaceIds, start) : start
+        const outcome = yield* poll(lease, seller, window).pipe(
+          Effect.catchIf(gone, () =>
+            Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
+        )
+        if (outcome.processingSeconds !== null) {
+          yield* sink.fenced(lease, repo.observeReportSeconds(lease.tenantId, outcome.processingSeconds))
         }
-      }).pipe(
-        Effect.annotateLogs("reportWindow", start.windowIndex),
-        Effect.withSpan("backfill.window", {
-          attributes: { tenantId: lease.tenantId, source: "reports", windowIndex: start.windowIndex },
-          captureStackTrace: false
-        })
-      )
+        if (outcome.status === "DONE" && outcome.documentId !== null) {
+          return Stream.concat(documentSteps(lease, seller, window, outcome.documentId), Stream.succeed<Step>({ _tag: "Stored", window })).pipe(
+            Stream.catchAll((error) =>
+              gone(error)
+                ? Stream.concat(
+                  barrier,
+                  Stream.unwrap(Effect.as(
+                    Effect.logWarning(`the document of report ${window.reportId} is no longer known to Amazon`),
+                    afterFailure(lease, seller, marketplaceIds, window, outcome)
+                  ))
+                )
+                : Stream.fail(error))
+          )
+        }
+        if (outcome.status === "CANCELLED") {
+          // Amazon cancels a report that has no data: the window is empty.
+          yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
+          return Stream.empty
+        }
+        return afterFailure(lease, seller, marketplaceIds, window, outcome)
+      }).pipe(Effect.annotateLogs("reportWindow", start.windowIndex)))
+
+    /** A FATAL (or forgotten) report: asked again a bounded number of times, then the window goes to the Orders API. */
+    const afterFailure = (
+      lease: Lease,
+      seller: SellerAuth,
+      marketplaceIds: ReadonlyArray<string>,
+      window: ReportWindow,
+      outcome: Outcome
+    ): Stream.Stream<Step, WindowError> =>
+      Stream.unwrap(Effect.gen(function*() {
+        if (window.attempts < config.attempts) {
+          yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
+          return windowSteps(lease, seller, marketplaceIds, { ...window, status: "pending" })
+        }
+        yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
+        yield* sink.fenced(lease, Effect.zipRight(
+          repo.addWindow(lease.tenantId, window.startAt, window.endAt),
+          windows.finish(lease.tenantId, window.windowIndex, "fallback")
+        ))
+        return Stream.empty
+      }).pipe(Effect.annotateLogs("reportWindow", window.windowIndex)))
 
     /**
      * Every report window of the run. All missing reports are requested first (a year is 13, within createReport's
-     * burst of 15), so Amazon processes the next while this one is stored.
+     * burst of 15), so Amazon processes the next while this one is stored. The windows' steps make one stream, so the
+     * next document is downloaded and parsed while the last chunk of this one commits.
      */
     const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
@@ -222,8 +234,40 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         for (const window of open) {
           requested.push(window.status === "pending" ? yield* request(lease, seller, marketplaceIds, window) : window)
         }
-        for (const window of requested) yield* runWindow(lease, seller, marketplaceIds, window)
-      })
+        // Active time runs from a document's start to its chunks' commits; waiting for Amazon is not counted.
+        const lastCommit = yield* Ref.make(0)
+        yield* Stream.fromIterable(requested).pipe(
+          Stream.flatMap((window) => windowSteps(lease, seller, marketplaceIds, window)),
+          // One step ahead, no more in memory.
+          Stream.buffer({ capacity: 1 }),
+          Stream.runForEach((step) => {
+            switch (step._tag) {
+              case "Start":
+                return Effect.flatMap(Clock.currentTimeMillis, (at) => Ref.set(lastCommit, at))
+              case "Barrier":
+                return Deferred.succeed(step.drained, undefined)
+              case "Stored":
+                return sink.fenced(lease, windows.finish(lease.tenantId, step.window.windowIndex, "done"))
+              case "Chunk":
+                return Effect.gen(function*() {
+                  const at = yield* Clock.currentTimeMillis
+                  const activeMillis = at - (yield* Ref.getAndSet(lastCommit, at))
+                  yield* sink.commitStaged(lease, step.chunk, { source: "report", backfill: true }, (stored) =>
+                    Effect.zipRight(
+                      windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders),
+                      repo.countChunk(lease.tenantId, {
+                        orders: stored.orders,
+                        requests: 0,
+                        throttled: 0,
+                        quarantined: stored.quarantined,
+                        activeMillis
+                      })
+                    ))
+                })
+            }
+          })
+        )
+      }).pipe(Effect.withSpan("backfill.reports", { attributes: { tenantId: lease.tenantId, source: "reports" }, captureStackTrace: false }))
 
     /** Plans the report windows of [start, end] (replacing any). */
     const plan = (tenantId: string, start: Date, end: Date) => windows.plan(tenantId, reportRanges(start, end))
