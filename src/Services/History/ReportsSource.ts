@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Stream } from "effect"
 import type { ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
@@ -41,10 +41,23 @@ const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSecond
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
 
-/** What the sink is handed, in order: a document starts, a chunk of it, a window all stored, or a barrier to drain. */
+/** Requests and report processing times a run has seen and not yet written. */
+interface Tally {
+  requests: number
+  throttled: number
+  reportSeconds: Array<number>
+}
+
+/** What the sink is handed, in order: a chunk of a document, a window all stored, or a barrier to drain. */
 type Step =
-  | { readonly _tag: "Start" }
-  | { readonly _tag: "Chunk"; readonly window: ReportWindow; readonly chunk: StagedChunk; readonly rowsThrough: number }
+  | {
+    readonly _tag: "Chunk"
+    readonly window: ReportWindow
+    readonly chunk: StagedChunk
+    readonly rowsThrough: number
+    /** When the download of a document's first chunk began: active time does not count the wait before it. */
+    readonly startedAt: number
+  }
   | { readonly _tag: "Stored"; readonly window: ReportWindow }
   | { readonly _tag: "Barrier"; readonly drained: Deferred.Deferred<void> }
 
@@ -63,12 +76,38 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const sink = yield* Sink
     const config = yield* ReportsConfig
 
+    // What a run has seen but not written yet, per tenant: the sink writes it with its next transaction. Written
+    // apart, it would wait for the "OrderSyncBackfill" row that the chunk committing meanwhile holds.
+    const tallies = new Map<string, Tally>()
+
     /** Requests that brought no orders still count in the run (the status shows requests per 100 orders). */
     const counted = <A>(lease: Lease, response: SpApiResponse<A>) =>
-      Effect.as(
-        sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: response.attempts, throttled: response.throttled })),
-        response.body
-      )
+      Effect.sync(() => {
+        const tally = tallies.get(lease.tenantId)
+        if (tally === undefined) return Effect.as(sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: response.attempts, throttled: response.throttled })), response.body)
+        tally.requests += response.attempts
+        tally.throttled += response.throttled
+        return Effect.succeed(response.body)
+      }).pipe(Effect.flatten)
+
+    /** Hands over the tally so far, to be written in the caller's transaction (one statement per report time seen). */
+    const untallied = (lease: Lease) => {
+      const tally = tallies.get(lease.tenantId)
+      if (tally === undefined) return { requests: 0, throttled: 0, write: Effect.void }
+      const { requests, reportSeconds, throttled } = tally
+      tally.requests = 0
+      tally.throttled = 0
+      tally.reportSeconds = []
+      return {
+        requests,
+        throttled,
+        write: Effect.forEach(reportSeconds, (seconds) => repo.observeReportSeconds(lease.tenantId, seconds), { discard: true })
+      }
+    }
+    const writeTally = (lease: Lease) => {
+      const { requests, throttled, write } = untallied(lease)
+      return Effect.zipRight(write, requests + throttled > 0 ? repo.countRequests(lease.tenantId, { requests, throttled }) : Effect.void)
+    }
 
     const request = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, window: ReportWindow) =>
       Effect.gen(function*() {
@@ -132,6 +171,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
       let handedOn = window.rowsDone
       const attempt = (n: number): Stream.Stream<Step, WindowError> =>
         Stream.unwrap(Effect.gen(function*() {
+          let startedAt = yield* Clock.currentTimeMillis
           const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
           const download = yield* reports.download(document.url)
           return documentOrders(download.body, {
@@ -144,7 +184,9 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             // Encoded for COPY here, before its transaction: the sink commits one chunk while the next is prepared.
             Stream.map((chunk): Step => {
               handedOn = chunk.rowsThrough
-              return { _tag: "Chunk", window, chunk: stage(chunk.orders), rowsThrough: chunk.rowsThrough }
+              const step: Step = { _tag: "Chunk", window, chunk: stage(chunk.orders), rowsThrough: chunk.rowsThrough, startedAt }
+              startedAt = 0
+              return step
             })
           )
         })).pipe(
@@ -161,7 +203,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             )
           })
         )
-      return Stream.concat(Stream.succeed<Step>({ _tag: "Start" }), attempt(1))
+      return attempt(1)
     }
 
     /** Waits until the sink has stored every step handed on before: window state written after it cannot be overtaken. */
@@ -176,9 +218,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
           Effect.catchIf(gone, () =>
             Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
         )
-        if (outcome.processingSeconds !== null) {
-          yield* sink.fenced(lease, repo.observeReportSeconds(lease.tenantId, outcome.processingSeconds))
-        }
+        if (outcome.processingSeconds !== null) tallies.get(lease.tenantId)?.reportSeconds.push(outcome.processingSeconds)
         if (outcome.status === "DONE" && outcome.documentId !== null) {
           return Stream.concat(documentSteps(lease, seller, window, outcome.documentId), Stream.succeed<Step>({ _tag: "Stored", window })).pipe(
             Stream.catchAll((error) =>
@@ -230,44 +270,52 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const open = (yield* windows.list(lease.tenantId)).filter((w) => w.status === "pending" || w.status === "requested")
-        const requested: Array<ReportWindow> = []
-        for (const window of open) {
-          requested.push(window.status === "pending" ? yield* request(lease, seller, marketplaceIds, window) : window)
-        }
-        // Active time runs from a document's start to its chunks' commits; waiting for Amazon is not counted.
+        tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [] })
+        // Every missing report is requested in window order, the first documents being stored meanwhile.
+        const requested = yield* Effect.forEach(open, () => Deferred.make<ReportWindow, WindowError>())
+        yield* Effect.forkScoped(Effect.gen(function*() {
+          for (const [i, window] of open.entries()) {
+            const exit = yield* Effect.exit(window.status === "pending" ? request(lease, seller, marketplaceIds, window) : Effect.succeed(window))
+            yield* Deferred.done(requested[i]!, exit)
+            if (Exit.isFailure(exit)) return
+          }
+        }))
+        // Active time runs from a document's start through its chunks' commits; waiting for Amazon is not counted.
         const lastCommit = yield* Ref.make(0)
         yield* Stream.fromIterable(requested).pipe(
-          Stream.flatMap((window) => windowSteps(lease, seller, marketplaceIds, window)),
-          // One step ahead, no more in memory.
-          Stream.buffer({ capacity: 1 }),
+          Stream.flatMap((created) => Stream.unwrap(Effect.map(Deferred.await(created), (window) => windowSteps(lease, seller, marketplaceIds, window)))),
+          // Two steps ahead, no more in memory: a window's last chunk and its "Stored" leave room for the next
+          // document's first chunk, prepared while that last chunk commits.
+          Stream.buffer({ capacity: 2 }),
           Stream.runForEach((step) => {
             switch (step._tag) {
-              case "Start":
-                return Effect.flatMap(Clock.currentTimeMillis, (at) => Ref.set(lastCommit, at))
               case "Barrier":
                 return Deferred.succeed(step.drained, undefined)
               case "Stored":
-                return sink.fenced(lease, windows.finish(lease.tenantId, step.window.windowIndex, "done"))
+                return sink.fenced(lease, Effect.zipRight(writeTally(lease), windows.finish(lease.tenantId, step.window.windowIndex, "done")))
               case "Chunk":
                 return Effect.gen(function*() {
                   const at = yield* Clock.currentTimeMillis
-                  const activeMillis = at - (yield* Ref.getAndSet(lastCommit, at))
+                  const activeMillis = at - Math.max(yield* Ref.getAndSet(lastCommit, at), step.startedAt)
+                  const tally = untallied(lease)
                   yield* sink.commitStaged(lease, step.chunk, { source: "report", backfill: true }, (stored) =>
                     Effect.zipRight(
-                      windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders),
+                      Effect.zipRight(tally.write, windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders)),
                       repo.countChunk(lease.tenantId, {
                         orders: stored.orders,
-                        requests: 0,
-                        throttled: 0,
+                        requests: tally.requests,
+                        throttled: tally.throttled,
                         quarantined: stored.quarantined,
                         activeMillis
                       })
                     ))
                 })
             }
-          })
+          }),
+          Effect.zipRight(sink.fenced(lease, writeTally(lease))),
+          Effect.ensuring(Effect.sync(() => tallies.delete(lease.tenantId)))
         )
-      }).pipe(Effect.withSpan("backfill.reports", { attributes: { tenantId: lease.tenantId, source: "reports" }, captureStackTrace: false }))
+      }).pipe(Effect.scoped, Effect.withSpan("backfill.reports", { attributes: { tenantId: lease.tenantId, source: "reports" }, captureStackTrace: false }))
 
     /** Plans the report windows of [start, end] (replacing any). */
     const plan = (tenantId: string, start: Date, end: Date) => windows.plan(tenantId, reportRanges(start, end))
