@@ -1,5 +1,5 @@
-import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Stream } from "effect"
-import type { ReportDocumentError } from "../../Domain/ReportErrors.js"
+import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
+import type { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
 import { Sink, stage, type StagedChunk } from "./Sink.js"
@@ -41,11 +41,13 @@ const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSecond
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
 
-/** Requests and report processing times a run has seen and not yet written. */
+/** A run in progress: the requests and report processing times it has seen and not yet written, and its first requests. */
 interface Tally {
   requests: number
   throttled: number
   reportSeconds: Array<number>
+  /** Done once every missing report of the run has been asked for: a FATAL one is asked again only after. */
+  readonly requested: Deferred.Deferred<void>
 }
 
 /** What the sink is handed, in order: a chunk of a document, a window all stored, or a barrier to drain. */
@@ -164,13 +166,27 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
       | ReportDocumentError
 
     /**
-     * A DONE report's document as steps for the sink, from the rows already stored. An expired URL or a cut download
-     * fetches a fresh URL and resumes after the last chunk handed on (the chunks before it are stored in order).
+     * A DONE report's document as steps for the sink, from the rows already stored; its download is opened at once,
+     * the rows are read as the stream is. An expired URL or a cut download fetches a fresh URL and resumes after the
+     * last chunk handed on (the chunks before it are stored in order).
      */
-    const documentSteps = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string): Stream.Stream<Step, WindowError> => {
+    const documentSteps = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string) => {
       let handedOn = window.rowsDone
-      const attempt = (n: number): Stream.Stream<Step, WindowError> =>
-        Stream.unwrap(Effect.gen(function*() {
+      const retry = (n: number, error: WindowError | ReportDateRangeExceeded): Stream.Stream<Step, WindowError> => {
+        if (error._tag === "ReportDateRangeExceeded") {
+          return Stream.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)
+        }
+        // A cut download can also surface as a gzip stream that ends early.
+        const transient = error instanceof DownloadFailed ||
+          (error._tag === "ReportDocumentError" && error.reason.startsWith("gunzip failed"))
+        if (!transient || n >= DOWNLOAD_ATTEMPTS) return Stream.fail(error)
+        return Stream.concat(
+          Stream.execute(Effect.logWarning(`${error.message}; fetching a fresh document URL, resuming after row ${handedOn}`)),
+          Stream.unwrap(open(n + 1))
+        )
+      }
+      const open = (n: number): Effect.Effect<Stream.Stream<Step, WindowError>> =>
+        Effect.gen(function*() {
           let startedAt = yield* Clock.currentTimeMillis
           const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
           const download = yield* reports.download(document.url)
@@ -187,32 +203,28 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
               const step: Step = { _tag: "Chunk", window, chunk: stage(chunk.orders), rowsThrough: chunk.rowsThrough, startedAt }
               startedAt = 0
               return step
-            })
+            }),
+            Stream.catchAll((error) => retry(n, error))
           )
-        })).pipe(
-          Stream.catchTag("ReportDateRangeExceeded", (error) =>
-            Stream.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)),
-          Stream.catchAll((error) => {
-            // A cut download can also surface as a gzip stream that ends early.
-            const transient = error instanceof DownloadFailed ||
-              (error._tag === "ReportDocumentError" && error.reason.startsWith("gunzip failed"))
-            if (!transient || n >= DOWNLOAD_ATTEMPTS) return Stream.fail(error)
-            return Stream.concat(
-              Stream.execute(Effect.logWarning(`${error.message}; fetching a fresh document URL, resuming after row ${handedOn}`)),
-              attempt(n + 1)
-            )
-          })
-        )
-      return attempt(1)
+        }).pipe(Effect.catchAll((error) => Effect.succeed(retry(n, error))))
+      return open(1)
     }
 
     /** Waits until the sink has stored every step handed on before: window state written after it cannot be overtaken. */
     const barrier: Stream.Stream<Step> = Stream.unwrap(Effect.map(Deferred.make<void>(), (drained) =>
       Stream.concat(Stream.succeed<Step>({ _tag: "Barrier", drained }), Stream.execute(Deferred.await(drained)))))
 
-    /** One window's steps, from wherever its checkpoint stands to stored, empty, or handed to the Orders API. */
-    const windowSteps = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, start: ReportWindow): Stream.Stream<Step, WindowError> =>
-      Stream.unwrap(Effect.gen(function*() {
+    /**
+     * Makes a window ready to store, from wherever its checkpoint stands: its report requested and polled until it
+     * ends, and a DONE report's download opened. Its steps then store it, find it empty, or hand it to the Orders API.
+     */
+    const prepareWindow = (
+      lease: Lease,
+      seller: SellerAuth,
+      marketplaceIds: ReadonlyArray<string>,
+      start: ReportWindow
+    ): Effect.Effect<Stream.Stream<Step, WindowError>, WindowError> =>
+      Effect.gen(function*() {
         const window = start.status === "pending" ? yield* request(lease, seller, marketplaceIds, start) : start
         const outcome = yield* poll(lease, seller, window).pipe(
           Effect.catchIf(gone, () =>
@@ -220,7 +232,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         )
         if (outcome.processingSeconds !== null) tallies.get(lease.tenantId)?.reportSeconds.push(outcome.processingSeconds)
         if (outcome.status === "DONE" && outcome.documentId !== null) {
-          return Stream.concat(documentSteps(lease, seller, window, outcome.documentId), Stream.succeed<Step>({ _tag: "Stored", window })).pipe(
+          const steps = yield* documentSteps(lease, seller, window, outcome.documentId)
+          return Stream.concat(steps, Stream.succeed<Step>({ _tag: "Stored", window })).pipe(
             Stream.catchAll((error) =>
               gone(error)
                 ? Stream.concat(
@@ -239,7 +252,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
           return Stream.empty
         }
         return afterFailure(lease, seller, marketplaceIds, window, outcome)
-      }).pipe(Effect.annotateLogs("reportWindow", start.windowIndex)))
+      }).pipe(Effect.annotateLogs("reportWindow", start.windowIndex))
 
     /** A FATAL (or forgotten) report: asked again a bounded number of times, then the window goes to the Orders API. */
     const afterFailure = (
@@ -251,8 +264,10 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     ): Stream.Stream<Step, WindowError> =>
       Stream.unwrap(Effect.gen(function*() {
         if (window.attempts < config.attempts) {
+          const tally = tallies.get(lease.tenantId)
+          if (tally !== undefined) yield* Deferred.await(tally.requested)
           yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
-          return windowSteps(lease, seller, marketplaceIds, { ...window, status: "pending" })
+          return Stream.unwrap(prepareWindow(lease, seller, marketplaceIds, { ...window, status: "pending" }))
         }
         yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
         yield* sink.fenced(lease, Effect.zipRight(
@@ -264,13 +279,15 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
 
     /**
      * Every report window of the run. All missing reports are requested first (a year is 13, within createReport's
-     * burst of 15), so Amazon processes the next while this one is stored. The windows' steps make one stream, so the
-     * next document is downloaded and parsed while the last chunk of this one commits.
+     * burst of 15), so Amazon processes the next while this one is stored. The windows' steps make one stream into
+     * the sink: the next window is polled and its download opened while this one is stored, and its first chunk is
+     * parsed while the last chunk of this one commits.
      */
     const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const open = (yield* windows.list(lease.tenantId)).filter((w) => w.status === "pending" || w.status === "requested")
-        tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [] })
+        const allRequested = yield* Deferred.make<void>()
+        tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [], requested: allRequested })
         // Every missing report is requested in window order, the first documents being stored meanwhile.
         const requested = yield* Effect.forEach(open, () => Deferred.make<ReportWindow, WindowError>())
         yield* Effect.forkScoped(Effect.gen(function*() {
@@ -279,11 +296,18 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             yield* Deferred.done(requested[i]!, exit)
             if (Exit.isFailure(exit)) return
           }
-        }))
+        }).pipe(Effect.ensuring(Deferred.succeed(allRequested, undefined))))
         // Active time runs from a document's start through its chunks' commits; waiting for Amazon is not counted.
         const lastCommit = yield* Ref.make(0)
-        yield* Stream.fromIterable(requested).pipe(
-          Stream.flatMap((created) => Stream.unwrap(Effect.map(Deferred.await(created), (window) => windowSteps(lease, seller, marketplaceIds, window)))),
+        const prepare = (i: number) =>
+          Effect.forkScoped(Effect.flatMap(Deferred.await(requested[i]!), (window) => prepareWindow(lease, seller, marketplaceIds, window)))
+        // Window i's steps; as they start, window i + 1 is made ready (polled, its download opened) meanwhile.
+        const from = (i: number, ready: Fiber.Fiber<Stream.Stream<Step, WindowError>, WindowError>): Stream.Stream<Step, WindowError, Scope.Scope> =>
+          Stream.unwrap(Effect.gen(function*() {
+            const steps = yield* Fiber.join(ready)
+            return i + 1 < requested.length ? Stream.concat(steps, from(i + 1, yield* prepare(i + 1))) : steps
+          }))
+        yield* (requested.length === 0 ? Stream.empty : Stream.unwrap(Effect.map(prepare(0), (first) => from(0, first)))).pipe(
           // Two steps ahead, no more in memory: a window's last chunk and its "Stored" leave room for the next
           // document's first chunk, prepared while that last chunk commits.
           Stream.buffer({ capacity: 2 }),
