@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
 import type { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
@@ -41,13 +41,11 @@ const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSecond
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
 
-/** A run in progress: the requests and report processing times it has seen and not yet written, and its first requests. */
+/** Requests and report processing times a run has seen and not yet written. */
 interface Tally {
   requests: number
   throttled: number
   reportSeconds: Array<number>
-  /** Done once every missing report of the run has been asked for: a FATAL one is asked again only after. */
-  readonly requested: Deferred.Deferred<void>
 }
 
 /** What the sink is handed, in order: a chunk of a document, a window all stored, or a barrier to drain. */
@@ -264,8 +262,6 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     ): Stream.Stream<Step, WindowError> =>
       Stream.unwrap(Effect.gen(function*() {
         if (window.attempts < config.attempts) {
-          const tally = tallies.get(lease.tenantId)
-          if (tally !== undefined) yield* Deferred.await(tally.requested)
           yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
           return Stream.unwrap(prepareWindow(lease, seller, marketplaceIds, { ...window, status: "pending" }))
         }
@@ -286,21 +282,15 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const open = (yield* windows.list(lease.tenantId)).filter((w) => w.status === "pending" || w.status === "requested")
-        const allRequested = yield* Deferred.make<void>()
-        tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [], requested: allRequested })
-        // Every missing report is requested in window order, the first documents being stored meanwhile.
-        const requested = yield* Effect.forEach(open, () => Deferred.make<ReportWindow, WindowError>())
-        yield* Effect.forkScoped(Effect.gen(function*() {
-          for (const [i, window] of open.entries()) {
-            const exit = yield* Effect.exit(window.status === "pending" ? request(lease, seller, marketplaceIds, window) : Effect.succeed(window))
-            yield* Deferred.done(requested[i]!, exit)
-            if (Exit.isFailure(exit)) return
-          }
-        }).pipe(Effect.ensuring(Deferred.succeed(allRequested, undefined))))
+        tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [] })
+        // Requested before any download: a report being created never waits behind a document being served.
+        const requested: Array<ReportWindow> = []
+        for (const window of open) {
+          requested.push(window.status === "pending" ? yield* request(lease, seller, marketplaceIds, window) : window)
+        }
         // Active time runs from a document's start through its chunks' commits; waiting for Amazon is not counted.
         const lastCommit = yield* Ref.make(0)
-        const prepare = (i: number) =>
-          Effect.forkScoped(Effect.flatMap(Deferred.await(requested[i]!), (window) => prepareWindow(lease, seller, marketplaceIds, window)))
+        const prepare = (i: number) => Effect.forkScoped(prepareWindow(lease, seller, marketplaceIds, requested[i]!))
         // Window i's steps; as they start, window i + 1 is made ready (polled, its download opened) meanwhile.
         const from = (i: number, ready: Fiber.Fiber<Stream.Stream<Step, WindowError>, WindowError>): Stream.Stream<Step, WindowError, Scope.Scope> =>
           Stream.unwrap(Effect.gen(function*() {
