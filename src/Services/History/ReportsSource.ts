@@ -22,7 +22,7 @@ export const reportRanges = (start: Date, end: Date): ReadonlyArray<{ readonly s
   return ranges
 }
 
-/** Fresh document URLs tried for one window before the run fails (each resumes at the last committed row). */
+/** Fresh document URLs tried for one window before the run fails (each resumes after the last chunk handed on). */
 const DOWNLOAD_ATTEMPTS = 5
 
 const TERMINAL = new Set(["DONE", "CANCELLED", "FATAL"])
