@@ -16,6 +16,8 @@ const POLL_MAX = 8 * POLL_FIRST
 /** Orders API sizes that take weeks of Amazon time at the default plans are projected, not run. */
 const ORDERS_RUN_UP_TO = 20_000
 const CHUNK_EXPERIMENTS_AT = 200_000
+/** ORDERSYNC_REPORT_CHUNK_ORDERS' default: the sizes' own runs use it. */
+const DEFAULT_CHUNK_ORDERS = 5000
 
 type HistoryPath = "orders" | "reports" | "auto"
 
@@ -315,7 +317,7 @@ export const history = async (db: BenchDatabase, quick: boolean, b1Efficiency?: 
     ? process.env.BENCH_B6_SIZES.split(",").map(Number)
     : quick ? [2_000, 20_000] : [2_000, 20_000, 200_000, 1_000_000]
   // Report chunk sizes tried beside the default (ORDERSYNC_REPORT_CHUNK_ORDERS), at CHUNK_EXPERIMENTS_AT orders.
-  const chunkExperiments = (process.env.BENCH_B6_CHUNKS ?? (quick ? "" : "2000,5000")).split(",").filter((s) => s.trim() !== "").map(Number)
+  const chunkExperiments = (process.env.BENCH_B6_CHUNKS ?? (quick ? "" : "1000,2000")).split(",").filter((s) => s.trim() !== "").map(Number)
   const basis = await efficiencyBasis(b1Efficiency)
   const bySize: Array<{ orders: number; paths: Array<PathFigures>; autoOverFaster: number; faster: HistoryPath }> = []
   let requestsPer100 = NaN
@@ -380,9 +382,8 @@ export const history = async (db: BenchDatabase, quick: boolean, b1Efficiency?: 
         activeRatio: round(reports.orders / reports.activeSeconds / reports.copy.ordersPerSecond, 3)
       }
       const tried = inRange === CHUNK_EXPERIMENTS_AT ? chunkExperiments : []
-      for (const chunkOrders of tried.length > 0 ? [1000, ...tried] : []) {
-        // 1000 is the default: the run above.
-        const run = chunkOrders === 1000 ? reports : await runOnce(db, inRange, "reports", basis.efficiency, { copy: true, chunkOrders })
+      for (const chunkOrders of tried.length > 0 ? [DEFAULT_CHUNK_ORDERS, ...tried] : []) {
+        const run = chunkOrders === DEFAULT_CHUNK_ORDERS ? reports : await runOnce(db, inRange, "reports", basis.efficiency, { copy: true, chunkOrders })
         chunks.push({
           orders: run.orders,
           chunkOrders,

@@ -31,5 +31,5 @@ export const ReportsConfig = Config.all({
   /** The planner's guess of one report's processing time until this seller's own are seen. */
   estimate: Config.number("ORDERSYNC_REPORT_SECONDS_ESTIMATE").pipe(Config.withDefault(300)),
   /** Orders per transaction when storing a report document. */
-  chunkOrders: Config.integer("ORDERSYNC_REPORT_CHUNK_ORDERS").pipe(Config.withDefault(1000))
+  chunkOrders: Config.integer("ORDERSYNC_REPORT_CHUNK_ORDERS").pipe(Config.withDefault(5000))
 })

@@ -1,7 +1,8 @@
-import { Clock, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
+import type { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
 import { documentOrders } from "./ReportDocument.js"
-import { Sink } from "./Sink.js"
+import { Sink, stage, type StagedChunk } from "./Sink.js"
 import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
 import type { SellerAuth, SpApiResponse } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
@@ -21,7 +22,7 @@ export const reportRanges = (start: Date, end: Date): ReadonlyArray<{ readonly s
   return ranges
 }
 
-/** Fresh document URLs tried for one window before the run fails (each resumes at the last committed row). */
+/** Fresh document URLs tried for one window before the run fails (each resumes after the last chunk handed on). */
 const DOWNLOAD_ATTEMPTS = 5
 
 const TERMINAL = new Set(["DONE", "CANCELLED", "FATAL"])
@@ -40,6 +41,26 @@ const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSecond
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
 
+/** Requests and report processing times a run has seen and not yet written. */
+interface Tally {
+  requests: number
+  throttled: number
+  reportSeconds: Array<number>
+}
+
+/** What the sink is handed, in order: a chunk of a document, a window all stored, or a barrier to drain. */
+type Step =
+  | {
+    readonly _tag: "Chunk"
+    readonly window: ReportWindow
+    readonly chunk: StagedChunk
+    readonly rowsThrough: number
+    /** When the download of a document's first chunk began: active time does not count the wait before it. */
+    readonly startedAt: number
+  }
+  | { readonly _tag: "Stored"; readonly window: ReportWindow }
+  | { readonly _tag: "Barrier"; readonly drained: Deferred.Deferred<void> }
+
 /**
  * Amazon's order reports as a history source. Each window of at most 30 days is one report: created once (a restart
  * or a takeover resumes polling the stored report id, or fetches a fresh document URL), polled on a backing-off
@@ -55,12 +76,38 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const sink = yield* Sink
     const config = yield* ReportsConfig
 
+    // What a run has seen but not written yet, per tenant: the sink writes it with its next transaction. Written
+    // apart, it would wait for the "OrderSyncBackfill" row that the chunk committing meanwhile holds.
+    const tallies = new Map<string, Tally>()
+
     /** Requests that brought no orders still count in the run (the status shows requests per 100 orders). */
     const counted = <A>(lease: Lease, response: SpApiResponse<A>) =>
-      Effect.as(
-        sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: response.attempts, throttled: response.throttled })),
-        response.body
-      )
+      Effect.sync(() => {
+        const tally = tallies.get(lease.tenantId)
+        if (tally === undefined) return Effect.as(sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: response.attempts, throttled: response.throttled })), response.body)
+        tally.requests += response.attempts
+        tally.throttled += response.throttled
+        return Effect.succeed(response.body)
+      }).pipe(Effect.flatten)
+
+    /** Hands over the tally so far, to be written in the caller's transaction (one statement per report time seen). */
+    const untallied = (lease: Lease) => {
+      const tally = tallies.get(lease.tenantId)
+      if (tally === undefined) return { requests: 0, throttled: 0, write: Effect.void }
+      const { requests, reportSeconds, throttled } = tally
+      tally.requests = 0
+      tally.throttled = 0
+      tally.reportSeconds = []
+      return {
+        requests,
+        throttled,
+        write: Effect.forEach(reportSeconds, (seconds) => repo.observeReportSeconds(lease.tenantId, seconds), { discard: true })
+      }
+    }
+    const writeTally = (lease: Lease) => {
+      const { requests, throttled, write } = untallied(lease)
+      return Effect.zipRight(write, requests + throttled > 0 ? repo.countRequests(lease.tenantId, { requests, throttled }) : Effect.void)
+    }
 
     const request = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, window: ReportWindow) =>
       Effect.gen(function*() {
@@ -110,118 +157,179 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         return Option.getOrThrow(yield* Effect.repeat(check, untilDone))
       })
 
-    /** Streams the document into the sink, from the rows already stored; an expired URL or a cut download resumes. */
-    const store = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string) =>
-      Effect.gen(function*() {
-        const rowsDone = yield* Ref.make(window.rowsDone)
-        const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
-        for (let attempt = 1; ; attempt++) {
-          const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
-          const result = yield* reports.download(document.url).pipe(
-            Effect.flatMap((download) =>
-              Effect.flatMap(Ref.get(rowsDone), (skipRows) =>
-                documentOrders(download.body, {
-                  contentType: download.contentType,
-                  compressed: document.compressionAlgorithm === "GZIP",
-                  reportType: ORDERS_REPORT,
-                  skipRows,
-                  chunkOrders: config.chunkOrders
-                }).pipe(
-                  // The next chunk is parsed while this one commits: one chunk ahead, no more in memory.
-                  Stream.buffer({ capacity: 1 }),
-                  Stream.runForEach((chunk) =>
-                    Effect.gen(function*() {
-                      const at = yield* Clock.currentTimeMillis
-                      const activeMillis = at - (yield* Ref.getAndSet(lastCommit, at))
-                      yield* sink.commit(lease, chunk.orders, { source: "report", backfill: true }, (stored) =>
-                        Effect.zipRight(
-                          windows.advance(lease.tenantId, window.windowIndex, chunk.rowsThrough, stored.orders.length),
-                          repo.countChunk(lease.tenantId, {
-                            orders: stored.orders.length,
-                            requests: 0,
-                            throttled: 0,
-                            quarantined: stored.quarantined,
-                            activeMillis
-                          })
-                        ))
-                      yield* Ref.set(rowsDone, chunk.rowsThrough)
-                    }))
-                ))),
-            Effect.catchTag("ReportDateRangeExceeded", (error) =>
-              Effect.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)),
-            Effect.either
-          )
-          if (result._tag === "Right") return
-          // A cut download can also surface as a gzip stream that ends early.
-          const transient = result.left instanceof DownloadFailed ||
-            (result.left._tag === "ReportDocumentError" && result.left.reason.startsWith("gunzip failed"))
-          if (!transient || attempt >= DOWNLOAD_ATTEMPTS) return yield* result.left
-          yield* Effect.logWarning(`${result.left.message}; fetching a fresh document URL, resuming after row ${yield* Ref.get(rowsDone)}`)
-        }
-      })
+    type WindowError =
+      | Effect.Effect.Error<ReturnType<typeof request>>
+      | Effect.Effect.Error<ReturnType<typeof poll>>
+      | DownloadFailed
+      | ReportDocumentError
 
-    /** One window, from wherever its checkpoint stands to stored, empty, or handed to the Orders API. */
-    const runWindow = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, start: ReportWindow) =>
-      Effect.gen(function*() {
-        let window = start
-        while (true) {
-          if (window.status === "pending") window = yield* request(lease, seller, marketplaceIds, window)
-          const outcome = yield* poll(lease, seller, window).pipe(
-            Effect.catchIf(gone, () =>
-              Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
-          )
-          if (outcome.processingSeconds !== null) {
-            yield* sink.fenced(lease, repo.observeReportSeconds(lease.tenantId, outcome.processingSeconds))
-          }
-          if (outcome.status === "DONE" && outcome.documentId !== null) {
-            const stored = yield* store(lease, seller, window, outcome.documentId).pipe(
-              Effect.as(true),
-              Effect.catchIf(gone, () =>
-                Effect.as(Effect.logWarning(`the document of report ${window.reportId} is no longer known to Amazon`), false))
-            )
-            if (stored) {
-              yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
-              return
-            }
-          }
-          if (outcome.status === "CANCELLED") {
-            // Amazon cancels a report that has no data: the window is empty.
-            yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
-            return
-          }
-          if (window.attempts < config.attempts) {
-            yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
-            window = { ...window, status: "pending" }
-            continue
-          }
-          yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
-          yield* sink.fenced(lease, Effect.zipRight(
-            repo.addWindow(lease.tenantId, window.startAt, window.endAt),
-            windows.finish(lease.tenantId, window.windowIndex, "fallback")
-          ))
-          return
+    /**
+     * A DONE report's document as steps for the sink, from the rows already stored; its download is opened at once,
+     * the rows are read as the stream is. An expired URL or a cut download fetches a fresh URL and resumes after the
+     * last chunk handed on (the chunks before it are stored in order).
+     */
+    const documentSteps = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string) => {
+      let handedOn = window.rowsDone
+      const retry = (n: number, error: WindowError | ReportDateRangeExceeded): Stream.Stream<Step, WindowError> => {
+        if (error._tag === "ReportDateRangeExceeded") {
+          return Stream.dieMessage(`report windows are at most ${REPORT_MAX_DAYS} days, yet Amazon answered: ${error.message}`)
         }
-      }).pipe(
-        Effect.annotateLogs("reportWindow", start.windowIndex),
-        Effect.withSpan("backfill.window", {
-          attributes: { tenantId: lease.tenantId, source: "reports", windowIndex: start.windowIndex },
-          captureStackTrace: false
-        })
-      )
+        // A cut download can also surface as a gzip stream that ends early.
+        const transient = error instanceof DownloadFailed ||
+          (error._tag === "ReportDocumentError" && error.reason.startsWith("gunzip failed"))
+        if (!transient || n >= DOWNLOAD_ATTEMPTS) return Stream.fail(error)
+        return Stream.concat(
+          Stream.execute(Effect.logWarning(`${error.message}; fetching a fresh document URL, resuming after row ${handedOn}`)),
+          Stream.unwrap(open(n + 1))
+        )
+      }
+      const open = (n: number): Effect.Effect<Stream.Stream<Step, WindowError>> =>
+        Effect.gen(function*() {
+          let startedAt = yield* Clock.currentTimeMillis
+          const document = yield* Effect.flatMap(reports.getReportDocument(seller, documentId), (response) => counted(lease, response))
+          const download = yield* reports.download(document.url)
+          return documentOrders(download.body, {
+            contentType: download.contentType,
+            compressed: document.compressionAlgorithm === "GZIP",
+            reportType: ORDERS_REPORT,
+            skipRows: handedOn,
+            chunkOrders: config.chunkOrders
+          }).pipe(
+            // Encoded for COPY here, before its transaction: the sink commits one chunk while the next is prepared.
+            Stream.map((chunk): Step => {
+              handedOn = chunk.rowsThrough
+              const step: Step = { _tag: "Chunk", window, chunk: stage(chunk.orders), rowsThrough: chunk.rowsThrough, startedAt }
+              startedAt = 0
+              return step
+            }),
+            Stream.catchAll((error) => retry(n, error))
+          )
+        }).pipe(Effect.catchAll((error) => Effect.succeed(retry(n, error))))
+      return open(1)
+    }
+
+    /** Waits until the sink has stored every step handed on before: window state written after it cannot be overtaken. */
+    const barrier: Stream.Stream<Step> = Stream.unwrap(Effect.map(Deferred.make<void>(), (drained) =>
+      Stream.concat(Stream.succeed<Step>({ _tag: "Barrier", drained }), Stream.execute(Deferred.await(drained)))))
+
+    /**
+     * Makes a window ready to store, from wherever its checkpoint stands: its report requested and polled until it
+     * ends, and a DONE report's download opened. Its steps then store it, find it empty, or hand it to the Orders API.
+     */
+    const prepareWindow = (
+      lease: Lease,
+      seller: SellerAuth,
+      marketplaceIds: ReadonlyArray<string>,
+      start: ReportWindow
+    ): Effect.Effect<Stream.Stream<Step, WindowError>, WindowError> =>
+      Effect.gen(function*() {
+        const window = start.status === "pending" ? yield* request(lease, seller, marketplaceIds, start) : start
+        const outcome = yield* poll(lease, seller, window).pipe(
+          Effect.catchIf(gone, () =>
+            Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
+        )
+        if (outcome.processingSeconds !== null) tallies.get(lease.tenantId)?.reportSeconds.push(outcome.processingSeconds)
+        if (outcome.status === "DONE" && outcome.documentId !== null) {
+          const steps = yield* documentSteps(lease, seller, window, outcome.documentId)
+          return Stream.concat(steps, Stream.succeed<Step>({ _tag: "Stored", window })).pipe(
+            Stream.catchAll((error) =>
+              gone(error)
+                ? Stream.concat(
+                  barrier,
+                  Stream.unwrap(Effect.as(
+                    Effect.logWarning(`the document of report ${window.reportId} is no longer known to Amazon`),
+                    afterFailure(lease, seller, marketplaceIds, window, outcome)
+                  ))
+                )
+                : Stream.fail(error))
+          )
+        }
+        if (outcome.status === "CANCELLED") {
+          // Amazon cancels a report that has no data: the window is empty.
+          yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
+          return Stream.empty
+        }
+        return afterFailure(lease, seller, marketplaceIds, window, outcome)
+      }).pipe(Effect.annotateLogs("reportWindow", start.windowIndex))
+
+    /** A FATAL (or forgotten) report: asked again a bounded number of times, then the window goes to the Orders API. */
+    const afterFailure = (
+      lease: Lease,
+      seller: SellerAuth,
+      marketplaceIds: ReadonlyArray<string>,
+      window: ReportWindow,
+      outcome: Outcome
+    ): Stream.Stream<Step, WindowError> =>
+      Stream.unwrap(Effect.gen(function*() {
+        if (window.attempts < config.attempts) {
+          yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
+          return Stream.unwrap(prepareWindow(lease, seller, marketplaceIds, { ...window, status: "pending" }))
+        }
+        yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
+        yield* sink.fenced(lease, Effect.zipRight(
+          repo.addWindow(lease.tenantId, window.startAt, window.endAt),
+          windows.finish(lease.tenantId, window.windowIndex, "fallback")
+        ))
+        return Stream.empty
+      }).pipe(Effect.annotateLogs("reportWindow", window.windowIndex)))
 
     /**
      * Every report window of the run. All missing reports are requested first (a year is 13, within createReport's
-     * burst of 15), so Amazon processes the next while this one is stored.
+     * burst of 15), so Amazon processes the next while this one is stored. The windows' steps make one stream into
+     * the sink: the next window is polled and its download opened while this one is stored, and its first chunk is
+     * parsed while the last chunk of this one commits.
      */
     const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const open = (yield* windows.list(lease.tenantId)).filter((w) => w.status === "pending" || w.status === "requested")
+        tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [] })
+        // Requested before any download: a report being created never waits behind a document being served.
         const requested: Array<ReportWindow> = []
         for (const window of open) {
           requested.push(window.status === "pending" ? yield* request(lease, seller, marketplaceIds, window) : window)
         }
-        for (const window of requested) yield* runWindow(lease, seller, marketplaceIds, window)
-      })
+        // Active time runs from a document's start through its chunks' commits; waiting for Amazon is not counted.
+        const lastCommit = yield* Ref.make(0)
+        const prepare = (i: number) => Effect.forkScoped(prepareWindow(lease, seller, marketplaceIds, requested[i]!))
+        // Window i's steps; as they start, window i + 1 is made ready (polled, its download opened) meanwhile.
+        const from = (i: number, ready: Fiber.Fiber<Stream.Stream<Step, WindowError>, WindowError>): Stream.Stream<Step, WindowError, Scope.Scope> =>
+          Stream.unwrap(Effect.gen(function*() {
+            const steps = yield* Fiber.join(ready)
+            return i + 1 < requested.length ? Stream.concat(steps, from(i + 1, yield* prepare(i + 1))) : steps
+          }))
+        yield* (requested.length === 0 ? Stream.empty : Stream.unwrap(Effect.map(prepare(0), (first) => from(0, first)))).pipe(
+          // Two steps ahead, no more in memory: a window's last chunk and its "Stored" leave room for the next
+          // document's first chunk, prepared while that last chunk commits.
+          Stream.buffer({ capacity: 2 }),
+          Stream.runForEach((step) => {
+            switch (step._tag) {
+              case "Barrier":
+                return Deferred.succeed(step.drained, undefined)
+              case "Stored":
+                return sink.fenced(lease, Effect.zipRight(writeTally(lease), windows.finish(lease.tenantId, step.window.windowIndex, "done")))
+              case "Chunk":
+                return Effect.gen(function*() {
+                  const at = yield* Clock.currentTimeMillis
+                  const activeMillis = at - Math.max(yield* Ref.getAndSet(lastCommit, at), step.startedAt)
+                  const tally = untallied(lease)
+                  yield* sink.commitStaged(lease, step.chunk, { source: "report", backfill: true }, (stored) =>
+                    Effect.zipRight(
+                      Effect.zipRight(tally.write, windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders)),
+                      repo.countChunk(lease.tenantId, {
+                        orders: stored.orders,
+                        requests: tally.requests,
+                        throttled: tally.throttled,
+                        quarantined: stored.quarantined,
+                        activeMillis
+                      })
+                    ))
+                })
+            }
+          }),
+          Effect.zipRight(sink.fenced(lease, writeTally(lease))),
+          Effect.ensuring(Effect.sync(() => tallies.delete(lease.tenantId)))
+        )
+      }).pipe(Effect.scoped, Effect.withSpan("backfill.reports", { attributes: { tenantId: lease.tenantId, source: "reports" }, captureStackTrace: false }))
 
     /** Plans the report windows of [start, end] (replacing any). */
     const plan = (tenantId: string, start: Date, end: Date) => windows.plan(tenantId, reportRanges(start, end))

@@ -6,7 +6,7 @@ import type { DecodedOrder, Order, QuarantinedOrder } from "../../Domain/Order.j
 import { chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "../Metrics.js"
 import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
-import { OrderRepo, type OrderSource } from "../Store/OrderRepo.js"
+import { OrderRepo, type OrderSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
 import { SyncStateRepo } from "../Store/SyncStateRepo.js"
 
 const databaseRetry = Schedule.exponential("200 millis").pipe(
@@ -33,6 +33,27 @@ export interface Stored {
   readonly orders: ReadonlyArray<Order>
   readonly quarantined: number
   readonly upserted: number
+}
+
+/** A chunk encoded for COPY before its transaction (see `stage`), and its orders that did not decode. */
+export interface StagedChunk {
+  /** Orders that decoded (a repeated id counts each time, as in a page). */
+  readonly orders: number
+  readonly staged: StagedOrders
+  readonly quarantined: ReadonlyArray<QuarantinedOrder>
+}
+
+/** What a staged chunk's checkpoint is told: how many orders it held, kept in quarantine, and changed. */
+export interface StoredCount {
+  readonly orders: number
+  readonly quarantined: number
+  readonly upserted: number
+}
+
+/** Encodes a chunk for `commitStaged`; pure, so a source can run it while the previous chunk commits. */
+export const stage = (decoded: ReadonlyArray<DecodedOrder>): StagedChunk => {
+  const { orders, quarantined } = splitDecoded(decoded)
+  return { orders: orders.length, staged: stageOrders(orders), quarantined }
 }
 
 /**
@@ -71,42 +92,63 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
           : Effect.void)
 
     /**
-     * Commits a chunk: upsert and quarantine, then `checkpoint` (which records where the source stands), in one
+     * Stores a chunk: `upsert` and the quarantine, then `checkpoint` (which records where the source stands), in one
      * fenced transaction. With `backfill`, a pause stops it before anything is written.
      */
-    const commit = <A, E, R>(
+    const store = <A, E, R>(
       lease: Lease,
-      decoded: ReadonlyArray<DecodedOrder>,
+      chunk: { readonly orders: number; readonly quarantined: ReadonlyArray<QuarantinedOrder>; readonly upsert: Effect.Effect<UpsertResult> },
       options: { readonly source: OrderSource; readonly backfill: boolean },
-      checkpoint: (stored: Stored) => Effect.Effect<A, E, R>
+      checkpoint: (stored: { readonly quarantined: number; readonly upserted: number }) => Effect.Effect<A, E, R>
     ) =>
       Effect.gen(function*() {
-        const { orders, quarantined } = splitDecoded(decoded)
         const started = yield* Clock.currentTimeMillis
         const [result, upserted] = yield* fenced(lease, Effect.gen(function*() {
           if (options.backfill) yield* stopIfPaused(lease.tenantId)
-          // A report's chunks are large: COPY is 2–2.5× faster than one UNNEST statement there (B6).
-          const upsert = yield* (options.source === "report"
-            ? orderRepo.upsertCopy(lease.tenantId, orders, options.source)
-            : orderRepo.upsert(lease.tenantId, orders, options.source))
-          const kept = yield* orderRepo.quarantine(lease.tenantId, quarantined)
+          const upsert = yield* chunk.upsert
+          const kept = yield* orderRepo.quarantine(lease.tenantId, chunk.quarantined)
           const changed = upsert.inserted + upsert.updated
-          return [yield* checkpoint({ orders, quarantined: kept, upserted: changed }), changed] as const
+          return [yield* checkpoint({ quarantined: kept, upserted: changed }), changed] as const
         }))
         const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
         yield* Effect.annotateCurrentSpan({ upserted, durationMs: Math.round(seconds * 1000) })
         yield* Metric.update(chunkUpsertSeconds, seconds)
         yield* Metric.incrementBy(ordersUpserted, upserted)
-        yield* Metric.incrementBy(ordersQuarantined, quarantined.length)
+        yield* Metric.incrementBy(ordersQuarantined, chunk.quarantined.length)
         if (options.backfill) yield* status.publishProgress(lease.tenantId)
         return result
       }).pipe(
         Effect.withSpan("sink.commit", {
-          attributes: { tenantId: lease.tenantId, source: options.source, orders: decoded.length },
+          attributes: { tenantId: lease.tenantId, source: options.source, orders: chunk.orders + chunk.quarantined.length },
           captureStackTrace: false
         })
       )
 
-    return { fenced, commit } as const
+    /** Commits a page of decoded orders with one UNNEST statement. */
+    const commit = <A, E, R>(
+      lease: Lease,
+      decoded: ReadonlyArray<DecodedOrder>,
+      options: { readonly source: OrderSource; readonly backfill: boolean },
+      checkpoint: (stored: Stored) => Effect.Effect<A, E, R>
+    ) => {
+      const { orders, quarantined } = splitDecoded(decoded)
+      return store(lease, { orders: orders.length, quarantined, upsert: orderRepo.upsert(lease.tenantId, orders, options.source) }, options,
+        (stored) => checkpoint({ ...stored, orders }))
+    }
+
+    /** Commits a chunk staged for COPY (a report's: large, so COPY is 2–2.5× faster than UNNEST there, B6). */
+    const commitStaged = <A, E, R>(
+      lease: Lease,
+      chunk: StagedChunk,
+      options: { readonly source: OrderSource; readonly backfill: boolean },
+      checkpoint: (stored: StoredCount) => Effect.Effect<A, E, R>
+    ) =>
+      store(lease, {
+        orders: chunk.orders,
+        quarantined: chunk.quarantined,
+        upsert: orderRepo.upsertStaged(lease.tenantId, chunk.staged, options.source)
+      }, options, (stored) => checkpoint({ ...stored, orders: chunk.orders }))
+
+    return { fenced, commit, commitStaged } as const
   })
 }) {}

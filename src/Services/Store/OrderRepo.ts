@@ -3,7 +3,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Schema } from "effect"
 import type { Order, QuarantinedOrder } from "../../Domain/Order.js"
 import { StoredTime } from "../../Domain/StoredTime.js"
-import { copyInTransaction, csvField } from "./Copy.js"
+import { copyInTransaction } from "./Copy.js"
 import { decodeRows } from "./Rows.js"
 import { fromTimestamptz, SharedColumns } from "./SharedColumns.js"
 
@@ -49,6 +49,44 @@ const newestPerId = (orders: ReadonlyArray<Order>): ReadonlyArray<Order> => {
     if (!seen || seen.lastUpdateDate.getTime() <= order.lastUpdateDate.getTime()) byId.set(order.externalOrderId, order)
   }
   return byId.size === orders.length ? orders : [...byId.values()]
+}
+
+/** A chunk of orders encoded for `COPY "OrderStaging" FROM STDIN` (text format), ready before its transaction opens. */
+export interface StagedOrders {
+  readonly payload: Buffer
+  /** Orders in the payload (one per id: the newest version). */
+  readonly orders: number
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/
+const COPY_SPECIALS = /[\\\t\n\r]/g
+const COPY_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" }
+
+/** One field of COPY's text format: NULL as \N, and backslash, tab and line breaks escaped. */
+const copyText = (value: string | number | null): string =>
+  value === null
+    ? "\\N"
+    : typeof value === "number"
+    ? String(value)
+    : COPY_SPECIAL.test(value)
+    ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!)
+    : value
+
+/**
+ * Encodes a chunk for `upsertStaged`, in the column order of "OrderStaging". Pure, so a source can do it while the
+ * previous chunk commits. JSON has no raw tabs or line breaks: only its backslashes need doubling.
+ */
+export const stageOrders = (chunk: ReadonlyArray<Order>): StagedOrders => {
+  const orders = newestPerId(chunk)
+  let text = ""
+  for (const o of orders) {
+    const raw = JSON.stringify(o.raw)
+    text += `${copyText(o.externalOrderId)}\t${copyText(o.marketplaceId)}\t${o.orderDate.toISOString()}\t` +
+      `${o.lastUpdateDate.toISOString()}\t${copyText(o.orderStatus)}\t${copyText(o.fulfillmentChannel)}\t` +
+      `${copyText(o.salesChannel)}\t${copyText(o.totalAmount)}\t${copyText(o.currency)}\t${copyText(o.itemsCount)}\t` +
+      `${raw.includes("\\") ? raw.replace(/\\/g, "\\\\") : raw}\n`
+  }
+  return { payload: Buffer.from(text), orders: orders.length }
 }
 
 const Summary = Schema.Struct({
@@ -107,36 +145,28 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
     }
 
     /**
-     * The same upsert through COPY into a temporary staging table and one INSERT … SELECT: 2–2.5× faster than UNNEST
-     * for the large chunks of a report document (B2, B6). Runs inside the caller's transaction, which it needs, once
-     * per transaction: the staging rows go at commit (or rollback).
+     * The same upsert for orders already staged (see `stageOrders`): COPY into a temporary staging table and one
+     * INSERT … SELECT, 2–2.5× faster than UNNEST for the large chunks of a report document (B2, B6). Runs inside the
+     * caller's transaction, which it needs, once per transaction: the staging rows go at commit (or rollback).
      */
-    const upsertCopy = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource): Effect.Effect<UpsertResult> => {
-      const orders = newestPerId(chunk)
-      if (orders.length === 0) return Effect.succeed({ inserted: 0, updated: 0 })
-      let csv = ""
-      for (const o of orders) {
-        csv += [
-          o.externalOrderId, o.marketplaceId, o.orderDate.toISOString(), o.lastUpdateDate.toISOString(), o.orderStatus,
-          o.fulfillmentChannel, o.salesChannel, o.totalAmount, o.currency, o.itemsCount, JSON.stringify(o.raw)
-        ].map(csvField).join(",") + "\n"
-      }
+    const upsertStaged = (tenantId: string, staged: StagedOrders, source: OrderSource): Effect.Effect<UpsertResult> => {
+      if (staged.orders === 0) return Effect.succeed({ inserted: 0, updated: 0 })
       return sql`CREATE TEMP TABLE IF NOT EXISTS "OrderStaging" (id text, mp text, od timestamptz, lu timestamptz,
           st text, fc text, sc text, ta numeric, cur text, ic int, raw jsonb) ON COMMIT DELETE ROWS`.pipe(
-        Effect.zipRight(copyInTransaction(`COPY "OrderStaging" FROM STDIN (FORMAT csv)`, Buffer.from(csv))),
-        Effect.zipRight(sql<{ inserted: boolean }>`
-          INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
-            "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
-            "itemsCount", "raw", "createdAt", "updatedAt")
-          SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, ${times}, u.st, u.fc, u.sc, u.ta,
-            u.cur, u.ic, u.raw, ${stamps}
-          FROM "OrderStaging" u
-          ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
-          RETURNING (xmax = 0) AS inserted`),
-        Effect.map((rows) => {
-          const inserted = rows.filter((r) => r.inserted).length
-          return { inserted, updated: rows.length - inserted }
-        }),
+        Effect.zipRight(copyInTransaction(`COPY "OrderStaging" FROM STDIN`, staged.payload)),
+        // Two counts back instead of a row per order.
+        Effect.zipRight(sql<{ inserted: number; changed: number }>`
+          WITH upserted AS (
+            INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
+              "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
+              "itemsCount", "raw", "createdAt", "updatedAt")
+            SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, ${times}, u.st, u.fc, u.sc, u.ta,
+              u.cur, u.ic, u.raw, ${stamps}
+            FROM "OrderStaging" u
+            ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
+            RETURNING (xmax = 0) AS inserted)
+          SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM upserted`),
+        Effect.map(([row]) => ({ inserted: row!.inserted, updated: row!.changed - row!.inserted })),
         Effect.orDie
       )
     }
@@ -165,7 +195,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
         Effect.map(([row]) => row!)
       )
 
-    return { upsert, upsertCopy, quarantine, summary } as const
+    return { upsert, upsertStaged, quarantine, summary } as const
   }),
   dependencies: [SharedColumns.Default]
 }) {}
