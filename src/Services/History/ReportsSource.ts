@@ -27,7 +27,7 @@ const DOWNLOAD_ATTEMPTS = 5
 
 const TERMINAL = new Set(["DONE", "CANCELLED", "FATAL"])
 
-/** Amazon answered 404: the report (or its document) is gone, e.g. past its 90 days. It is asked again, like a FATAL one. */
+/** Amazon answered 404: the report (or its document) is gone, e.g. past the 30 days Amazon keeps order reports. It is asked again, like a FATAL one. */
 const gone = (error: { readonly _tag: string }) => error._tag === "AmazonRejected" && (error as { readonly status?: number }).status === 404
 
 interface Outcome {
@@ -226,7 +226,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         const window = start.status === "pending" ? yield* request(lease, seller, marketplaceIds, start) : start
         const outcome = yield* poll(lease, seller, window).pipe(
           Effect.catchIf(gone, () =>
-            Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps reports 90 days)`), FORGOTTEN))
+            Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps order reports 30 days)`), FORGOTTEN))
         )
         if (outcome.processingSeconds !== null) tallies.get(lease.tenantId)?.reportSeconds.push(outcome.processingSeconds)
         if (outcome.status === "DONE" && outcome.documentId !== null) {
