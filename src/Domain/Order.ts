@@ -27,3 +27,18 @@ export interface QuarantinedOrder {
 export type DecodedOrder =
   | { readonly _tag: "Order"; readonly order: Order }
   | { readonly _tag: "Quarantined"; readonly quarantined: QuarantinedOrder }
+
+/**
+ * An Orders API answer as Amazon sent it, and where its orders are in it (`["orders"]`, or v0's
+ * `["payload", "Orders"]`): the i-th decoded order of a page is the i-th element there.
+ */
+export interface OrdersDocument {
+  readonly text: string
+  readonly path: ReadonlyArray<string>
+}
+
+/** A page's orders, decoded in the order Amazon listed them, and the answer they came from (when there is one). */
+export interface PageOrders {
+  readonly decoded: ReadonlyArray<DecodedOrder>
+  readonly document?: OrdersDocument
+}

@@ -1,9 +1,9 @@
-import { Config, Effect, Option, Schema, Stream } from "effect"
+import { Config, Effect, Either, Option, Schema, Stream } from "effect"
 import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026 } from "../Domain/AmazonOrders.js"
 import { DatasetsMissing } from "../Domain/Errors.js"
-import type { DecodedOrder } from "../Domain/Order.js"
+import type { PageOrders } from "../Domain/Order.js"
 import * as Permits from "./Permits.js"
-import { type MemoryBudget, type QuotaWait, type RequestOptions, schemaBody, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
+import { type BodyDecoder, type MemoryBudget, type QuotaWait, type RequestOptions, schemaBody, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
 
 /** One listing of orders: a date family, its bounds, and where the pagination stands. */
@@ -18,12 +18,12 @@ export interface PageQuery {
 /**
  * One page of orders. Its orders are handed over once (`take`): a stream may hold on to the last page it carried
  * while its tenant waits minutes for the next quota token, and a thousand waiting tenants should not each keep
- * a hundred orders alive.
+ * a hundred orders alive. They come with the answer's text, from which the database takes each order's `raw`.
  */
 export class Page {
-  #orders: ReadonlyArray<DecodedOrder> | undefined
+  #orders: PageOrders | undefined
   constructor(
-    orders: ReadonlyArray<DecodedOrder>,
+    orders: PageOrders,
     readonly nextToken: Option.Option<string>,
     readonly attempts: number,
     readonly throttled: number
@@ -31,8 +31,8 @@ export class Page {
     this.#orders = orders
   }
 
-  take(): ReadonlyArray<DecodedOrder> {
-    const orders = this.#orders ?? []
+  take(): PageOrders {
+    const orders = this.#orders ?? { decoded: [] }
     this.#orders = undefined
     return orders
   }
@@ -45,6 +45,12 @@ const SearchOrdersBody = Schema.Struct({
 const GetOrdersBody = Schema.Struct({
   payload: Schema.Struct({ Orders: Schema.Array(Schema.Unknown), NextToken: Schema.optional(Schema.String) })
 })
+
+/** A page's body and its text: each order's `raw` is taken from the text by the database (see OrderRepo.upsert). */
+const withText = <A, I>(schema: Schema.Schema<A, I>): BodyDecoder<{ readonly body: A; readonly text: string }> => {
+  const decode = schemaBody(schema)
+  return (body, text) => Either.map(decode(body, text), (decoded) => ({ body: decoded, text }))
+}
 
 const iso = (date: Date) => date.toISOString()
 
@@ -80,15 +86,15 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["includedData", INCLUDED_DATA_2026.join(",")],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["paginationToken", token] as const] })
           ]
-        }, schemaBody(SearchOrdersBody), budget, options).pipe(
+        }, withText(SearchOrdersBody), budget, options).pipe(
           Effect.filterOrFail(
-            (response) => response.body.orders.length === 0 || !response.body.orders.every(lacksDatasets2026),
+            ({ body: { body } }) => body.orders.length === 0 || !body.orders.every(lacksDatasets2026),
             () => new DatasetsMissing({ operation: "searchOrders", datasets: INCLUDED_DATA_2026.join(",") })
           ),
           Effect.map((response) =>
             new Page(
-              response.body.orders.map(decode2026),
-              Option.fromNullable(response.body.pagination?.nextToken),
+              { decoded: response.body.body.orders.map(decode2026), document: { text: response.body.text, path: ["orders"] } },
+              Option.fromNullable(response.body.body.pagination?.nextToken),
               response.attempts,
               response.throttled
             )
@@ -111,11 +117,11 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
             ["MaxResultsPerPage", "100"],
             ...Option.match(query.token, { onNone: () => [], onSome: (token) => [["NextToken", token] as const] })
           ]
-        }, schemaBody(GetOrdersBody), budget, options).pipe(
+        }, withText(GetOrdersBody), budget, options).pipe(
           Effect.map((response) =>
             new Page(
-              response.body.payload.Orders.map(decodeV0),
-              Option.fromNullable(response.body.payload.NextToken),
+              { decoded: response.body.body.payload.Orders.map(decodeV0), document: { text: response.body.text, path: ["payload", "Orders"] } },
+              Option.fromNullable(response.body.body.payload.NextToken),
               response.attempts,
               response.throttled
             )

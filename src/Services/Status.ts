@@ -82,16 +82,7 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
 
     /** Sets the progress gauge from the checkpoints: after every committed chunk of a backfill, not only when asked. */
     const publishProgress = (tenantId: string) =>
-      Effect.gen(function*() {
-        const [state, run, windows, reports] = yield* Effect.all([
-          repo.state(tenantId),
-          repo.run(tenantId),
-          repo.windows(tenantId),
-          reportWindows.list(tenantId)
-        ])
-        const done = Option.exists(state, (s) => s.initialBackfillStatus === "success")
-        yield* Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), progressOf(run, windows, reports, done).coverage)
-      })
+      Effect.flatMap(repo.coverage(tenantId), (coverage) => Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), coverage))
 
     const getBackfillStatus = (tenantId: string) =>
       Effect.gen(function*() {

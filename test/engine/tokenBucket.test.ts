@@ -53,4 +53,38 @@ describe("token bucket", () => {
       yield* TestClock.adjust("5 seconds")
       expect(yield* Fiber.join(fiber)).toEqual([2000, 2000])
     }))
+
+  it.effect("a 429 teaches the seller's burst: after a long wait it sends only what Amazon's bucket can hold", () =>
+    Effect.gen(function*() {
+      // Amazon's default plan believed (burst 20); the seller's bucket holds 2. Two requests pass, the third is throttled.
+      const bucket = yield* TokenBucket.make({ rate: 0.1, burst: 20 })
+      yield* bucket.take
+      yield* bucket.answered
+      yield* bucket.take
+      yield* bucket.take
+      yield* bucket.drain
+      expect((yield* bucket.plan).burst).toBe(2)
+      // Ten minutes later (60 intervals), the bucket holds the seller's 2, not 20: the third take waits an interval.
+      yield* TestClock.adjust("10 minutes")
+      const start = yield* TestClock.currentTimeMillis
+      const fiber = yield* Effect.fork(grants(bucket, 3))
+      yield* TestClock.adjust("20 seconds")
+      expect((yield* Fiber.join(fiber)).map((t) => t - start)).toEqual([0, 0, 10_000])
+    }))
+
+  it.effect("a 429 with requests queued, or before any answer, leaves the burst alone", () =>
+    Effect.gen(function*() {
+      const bucket = yield* TokenBucket.make({ rate: 1, burst: 5 })
+      yield* bucket.take
+      yield* bucket.drain
+      expect((yield* bucket.plan).burst).toBe(5)
+      yield* bucket.answered
+      const queued = yield* Effect.fork(Effect.all([bucket.take, bucket.take]))
+      yield* Effect.yieldNow()
+      expect(yield* bucket.tokens).toBeLessThan(0)
+      yield* bucket.drain
+      expect((yield* bucket.plan).burst).toBe(5)
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(queued)
+    }))
 })

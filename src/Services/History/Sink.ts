@@ -1,13 +1,12 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Clock, Duration, Effect, Metric, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Metric, Schedule } from "effect"
 import { BackfillPaused } from "../../Domain/Errors.js"
-import type { DecodedOrder, Order, QuarantinedOrder } from "../../Domain/Order.js"
+import type { DecodedOrder, Order, PageOrders, QuarantinedOrder } from "../../Domain/Order.js"
 import { chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "../Metrics.js"
 import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
 import { OrderRepo, type OrderSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
-import { SyncStateRepo } from "../Store/SyncStateRepo.js"
 
 const databaseRetry = Schedule.exponential("200 millis").pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
@@ -17,12 +16,16 @@ const databaseRetry = Schedule.exponential("200 millis").pipe(
 /** A chunk's orders, split into the ones to store and the ones to keep in quarantine. */
 export const splitDecoded = (decoded: ReadonlyArray<DecodedOrder>) => {
   const orders: Array<Order> = []
+  /** Where each of `orders` was among `decoded` (its index in the answer's array of orders). */
+  const positions: Array<number> = []
   const quarantined: Array<QuarantinedOrder> = []
-  for (const item of decoded) {
-    if (item._tag === "Order") orders.push(item.order)
-    else quarantined.push(item.quarantined)
-  }
-  return { orders, quarantined }
+  decoded.forEach((item, position) => {
+    if (item._tag === "Order") {
+      orders.push(item.order)
+      positions.push(position)
+    } else quarantined.push(item.quarantined)
+  })
+  return { orders, positions, quarantined }
 }
 
 export const maxDate = (orders: ReadonlyArray<Order>, field: "orderDate" | "lastUpdateDate") =>
@@ -65,15 +68,23 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
     const sql = yield* SqlClient.SqlClient
     const leases = yield* Leases
     const orderRepo = yield* OrderRepo
-    const repo = yield* SyncStateRepo
     const status = yield* Status
 
     /**
      * One transaction, checked against the lease epoch, that an interruption cannot cut in half. A database that
      * is briefly away (a restart, a failover) is waited for: the transaction is retried for up to a minute.
      */
-    const fenced = <A, E, R>(lease: Lease, body: Effect.Effect<A, E, R>) =>
-      sql.withTransaction(Effect.zipRight(leases.fence(lease), body)).pipe(
+    const fenced = <A, E, R>(lease: Lease, body: Effect.Effect<A, E, R>) => transaction(leases.fence(lease), body)
+
+    /** A paused backfill stops at its next chunk, whichever process paused it: checked with the fence. */
+    const fencedUnlessPaused = <A, E, R>(lease: Lease, body: Effect.Effect<A, E, R>) =>
+      transaction(
+        Effect.flatMap(leases.fenceBackfill(lease), (paused) => paused ? Effect.fail(new BackfillPaused({ tenantId: lease.tenantId })) : Effect.void),
+        body
+      )
+
+    const transaction = <A, E, R, E2>(fence: Effect.Effect<void, E2>, body: Effect.Effect<A, E, R>) =>
+      sql.withTransaction(Effect.zipRight(fence, body)).pipe(
         // Repositories treat SQL errors as defects; here a lost connection is worth waiting for.
         Effect.catchAllDefect((defect) => defect instanceof SqlError ? Effect.fail(defect) : Effect.die(defect)),
         Effect.tapError((error) =>
@@ -83,13 +94,6 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         Effect.catchTag("SqlError", Effect.die),
         Effect.uninterruptible
       )
-
-    /** A paused backfill stops at its next chunk, whichever process paused it. */
-    const stopIfPaused = (tenantId: string) =>
-      Effect.flatMap(repo.state(tenantId), (state) =>
-        Option.exists(state, (s) => s.initialBackfillStatus === "paused")
-          ? Effect.fail(new BackfillPaused({ tenantId }))
-          : Effect.void)
 
     /**
      * Stores a chunk: `upsert` and the quarantine, then `checkpoint` (which records where the source stands), in one
@@ -103,8 +107,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
     ) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
-        const [result, upserted] = yield* fenced(lease, Effect.gen(function*() {
-          if (options.backfill) yield* stopIfPaused(lease.tenantId)
+        const [result, upserted] = yield* (options.backfill ? fencedUnlessPaused : fenced)(lease, Effect.gen(function*() {
           const upsert = yield* chunk.upsert
           const kept = yield* orderRepo.quarantine(lease.tenantId, chunk.quarantined)
           const changed = upsert.inserted + upsert.updated
@@ -124,15 +127,16 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         })
       )
 
-    /** Commits a page of decoded orders with one UNNEST statement. */
+    /** Commits a page of decoded orders with one UNNEST statement (each `raw` from the page's answer, if it has one). */
     const commit = <A, E, R>(
       lease: Lease,
-      decoded: ReadonlyArray<DecodedOrder>,
+      page: PageOrders,
       options: { readonly source: OrderSource; readonly backfill: boolean },
       checkpoint: (stored: Stored) => Effect.Effect<A, E, R>
     ) => {
-      const { orders, quarantined } = splitDecoded(decoded)
-      return store(lease, { orders: orders.length, quarantined, upsert: orderRepo.upsert(lease.tenantId, orders, options.source) }, options,
+      const { orders, positions, quarantined } = splitDecoded(page.decoded)
+      const rawFrom = page.document === undefined ? undefined : { ...page.document, positions }
+      return store(lease, { orders: orders.length, quarantined, upsert: orderRepo.upsert(lease.tenantId, orders, options.source, rawFrom) }, options,
         (stored) => checkpoint({ ...stored, orders }))
     }
 

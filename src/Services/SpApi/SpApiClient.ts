@@ -36,8 +36,11 @@ export interface SpApiRequest {
   readonly paginated: boolean
 }
 
-/** Checks a 200 body's shape: a body that does not fit is a transient failure, retried like a cut-off one. */
-export type BodyDecoder<A> = (body: unknown) => Either.Either<A, string>
+/**
+ * Checks a 200 body's shape: a body that does not fit is a transient failure, retried like a cut-off one. It is given
+ * the answer's text too, for a caller that stores parts of it as Amazon sent them (an order page's `raw`).
+ */
+export type BodyDecoder<A> = (body: unknown, text: string) => Either.Either<A, string>
 
 /** A BodyDecoder from a Schema, its failure said as Schema's tree of what did not fit. */
 export const schemaBody = <A, I>(schema: Schema.Schema<A, I>): BodyDecoder<A> => (body) =>
@@ -203,7 +206,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         const code = Option.match(error, { onNone: () => "unknown", onSome: (e) => e.code })
         switch (true) {
           case ok(response.status):
-            return yield* Either.match(decode(body), {
+            return yield* Either.match(decode(body, response.text), {
               onLeft: (reason) => Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: `unexpected body: ${reason}` })),
               onRight: Effect.succeed
             })

@@ -38,7 +38,12 @@ export interface TokenBucket {
   readonly ready: Effect.Effect<void>
   /** How long until a token is free (0 when one is), without taking it. */
   readonly waitMillis: Effect.Effect<number>
-  /** Amazon throttled us: someone else of this seller spends the same quota, so assume it is empty. */
+  /**
+   * Amazon throttled us: its bucket is empty. Assume ours is too, and learn the burst: the tokens we believed we had
+   * beyond this request are tokens Amazon's bucket cannot hold, so the burst shrinks by as many (never below 1).
+   * Without it, a tenant that waits several intervals (for its turn, or between delta syncs) believes it has
+   * Amazon's default burst of 20 back, and its third request is throttled against a seller whose burst is 2.
+   */
   readonly drain: Effect.Effect<void>
   /**
    * Amazon answered. The first answer anchors the refill clock: Amazon's bucket started refilling when our first
@@ -87,7 +92,14 @@ export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
       take,
       ready,
       waitMillis,
-      drain: update((s) => ({ ...s, tokens: Math.min(s.tokens, 0) })),
+      drain: update((s) => ({
+        ...s,
+        // Amazon had less than one token where we believed we had `tokens` more, so its burst is below
+        // `burst - tokens`. Only a bucket we believed to hold tokens after this request tells us that; with requests
+        // queued (negative) the 429 says no more than that we ran ahead.
+        plan: s.tokens >= 0 && s.anchored ? { ...s.plan, burst: Math.max(1, Math.ceil(s.plan.burst - s.tokens) - 1) } : s.plan,
+        tokens: Math.min(s.tokens, 0)
+      })),
       answered: update((s) => (s.anchored ? s : { ...s, anchored: true })),
       setRate: (rate) =>
         rate > 0 && Number.isFinite(rate) ? update((s) => ({ ...s, plan: { ...s.plan, rate } })) : Effect.void,

@@ -4,6 +4,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type * as Statement from "@effect/sql/Statement"
 import { Clock, Config, Duration, Effect, Fiber, FiberRef, HashMap, Option, Schedule } from "effect"
 import { LeaseHeld, LeaseLost } from "../../Domain/Errors.js"
+import { MARKETPLACE } from "./OrderRepo.js"
 
 /** The right to drive one tenant, fenced by its epoch: every write of a run checks it in its transaction. */
 export interface Lease {
@@ -145,6 +146,19 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.flatMap((rows) => rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
       )
 
+    /**
+     * `fence` for a backfill's chunk, which also stops at a pause: answers whether the tenant's backfill is paused, in
+     * the same round trip (a paced backfill's page should cost as few statements as it can).
+     */
+    const fenceBackfill = (lease: Lease): Effect.Effect<boolean, LeaseLost> =>
+      sql<{ paused: boolean | null }>`SELECT (SELECT s."initialBackfillStatus" = 'paused' FROM "MarketplaceSyncState" s
+            WHERE s."tenantId" = l."tenantId" AND s."marketplace" = ${MARKETPLACE}) AS "paused"
+          FROM "OrderSyncLease" l
+          WHERE l."tenantId" = ${lease.tenantId} AND l."owner" = ${lease.owner} AND l."epoch" = ${lease.epoch} FOR SHARE OF l`.pipe(
+        Effect.orDie,
+        Effect.flatMap((rows) => rows.length === 1 ? Effect.succeed(rows[0]!.paused === true) : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
+      )
+
     // The leases this process works under, renewed together every third of the TTL by one loop: a thousand tenants
     // cost one statement per beat, not a thousand, and no fiber each. A database hiccup is logged and the next beat
     // tries again; a lease that is not ours any more is signalled to its holder.
@@ -244,6 +258,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return yield* exit
       })
 
-    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, withLease, adopt, current } as const
   })
 }) {}

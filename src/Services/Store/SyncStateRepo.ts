@@ -154,21 +154,26 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
       checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
       progress: PageProgress
     ): Effect.Effect<void> =>
-      Effect.all([
-        sql`UPDATE "OrderSyncWindow" SET "pageToken" = ${checkpoint.pageToken},
+      // One statement for the window and the run's counters: a page of a paced backfill costs as few round trips
+      // as it can (B3 runs ten thousand of them at once).
+      sql`WITH "window" AS (
+            UPDATE "OrderSyncWindow" SET "pageToken" = ${checkpoint.pageToken},
               "resumeAfter" = COALESCE(${checkpoint.resumeAfter ? utc(checkpoint.resumeAfter) : null}::timestamptz, "resumeAfter"),
               "status" = ${checkpoint.done ? "done" : "pending"}, "pages" = "pages" + 1,
               "orders" = "orders" + ${progress.orders}, "updatedAt" = now()
-            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window}`,
-        countChunk(tenantId, progress)
-      ], { discard: true }).pipe(Effect.orDie)
+            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window}
+          )
+          ${countChunkStatement(tenantId, progress)}`.pipe(Effect.asVoid, Effect.orDie)
 
-    /** Adds a stored chunk (a page, or a part of a report document) to the run's counters. */
-    const countChunk = (tenantId: string, progress: PageProgress): Effect.Effect<void> =>
+    const countChunkStatement = (tenantId: string, progress: PageProgress) =>
       sql`UPDATE "OrderSyncBackfill" SET "pages" = "pages" + 1, "ordersFetched" = "ordersFetched" + ${progress.orders},
             "requests" = "requests" + ${progress.requests}, "throttled" = "throttled" + ${progress.throttled},
             "quarantined" = "quarantined" + ${progress.quarantined}, "activeMillis" = "activeMillis" + ${progress.activeMillis}
-          WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
+          WHERE "tenantId" = ${tenantId}`
+
+    /** Adds a stored chunk (a page, or a part of a report document) to the run's counters. */
+    const countChunk = (tenantId: string, progress: PageProgress): Effect.Effect<void> =>
+      countChunkStatement(tenantId, progress).pipe(Effect.asVoid, Effect.orDie)
 
     /**
      * Closes a full window at `at` and opens the next one from there, carrying the same pagination on: windows
@@ -241,6 +246,27 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
           SELECT ${tenantId}, COALESCE(max("windowIndex") + 1, 0), ${utc(startAt)}, ${utc(endAt)}, ${utc(startAt)}
           FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
 
+    /**
+     * How much of the run's range is stored, 0 to 1 (the share `Status` reports as `coverage`, computed the same way:
+     * done windows whole, the pending ones up to their last order, done report windows whole; 1 once the backfill
+     * succeeded). One statement, because the progress gauge follows every committed page.
+     */
+    const coverage = (tenantId: string): Effect.Effect<number> =>
+      sql<{ coverage: string | null }>`
+        SELECT CASE WHEN s."initialBackfillStatus" = 'success' THEN 1 ELSE round(LEAST(1,
+          (COALESCE((SELECT sum(GREATEST(0, extract(epoch FROM
+                      (CASE WHEN w."status" = 'done' THEN w."endAt" ELSE w."resumeAfter" END) - w."startAt")))
+                    FROM "OrderSyncWindow" w WHERE w."tenantId" = r."tenantId"), 0)
+           + COALESCE((SELECT sum(extract(epoch FROM rw."endAt" - rw."startAt"))
+                    FROM "OrderSyncReportWindow" rw WHERE rw."tenantId" = r."tenantId" AND rw."status" = 'done'), 0))
+          / GREATEST(0.001, extract(epoch FROM r."rangeEnd" - r."rangeStart")))::numeric, 4) END::text AS "coverage"
+        FROM "OrderSyncBackfill" r
+        LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = r."tenantId" AND s."marketplace" = ${MARKETPLACE}
+        WHERE r."tenantId" = ${tenantId}`.pipe(
+        Effect.map((rows) => Number(rows[0]?.coverage ?? 0)),
+        Effect.orDie
+      )
+
     /** Counts requests that brought no page (throttled ones) into the run. */
     const countRequests = (tenantId: string, counts: { readonly requests: number; readonly throttled: number }) =>
       sql`UPDATE "OrderSyncBackfill" SET "throttled" = "throttled" + ${counts.throttled}, "requests" = "requests" + ${counts.requests}
@@ -248,7 +274,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
 
     return {
       state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, countRequests,
-      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, pause, resume
+      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, coverage, pause, resume
     } as const
   }),
   dependencies: [SharedColumns.Default]
