@@ -125,13 +125,13 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           }
         }))
         yield* Effect.logInfo(resumable ? `resuming the ${days}-day backfill` : `starting a ${days}-day backfill`)
-        const started = Option.getOrThrow(yield* repo.run(tenantId))
-        if (started.historySource === null) {
-          yield* chooseSource(lease, tenant, started.rangeStart, started.rangeEnd)
+        let { historySource: path, rangeStart, rangeEnd } = Option.getOrThrow(yield* repo.run(tenantId))
+        if (path === null) {
+          yield* chooseSource(lease, tenant, rangeStart, rangeEnd)
           const chosen = Option.getOrThrow(yield* repo.run(tenantId))
-          yield* Effect.logInfo(`history through ${chosen.historySource === "reports" ? "order reports" : "the Orders API"}: ${chosen.historyReason}`)
+          path = chosen.historySource
+          yield* Effect.logInfo(`history through ${path === "reports" ? "order reports" : "the Orders API"}: ${chosen.historyReason}`)
         }
-        const path = Option.getOrThrow(yield* repo.run(tenantId)).historySource
         if (path === "reports") yield* reportsSource.run(lease, tenant, tenant.marketplaceIds)
         // The Orders API windows: all of them, or the reports' tail and any report that failed for good.
         for (const window of yield* repo.windows(tenantId)) {
@@ -139,7 +139,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           yield* ordersSource.runWindow(lease, tenant, tenant.marketplaceIds, window)
           yield* Effect.logInfo(`window ${window.windowIndex} done`)
         }
-        const rangeEnd = Option.getOrThrow(yield* repo.run(tenantId)).rangeEnd
+        // The range may have ended earlier than planned (Amazon refused its end as too recent: see runWindow).
+        rangeEnd = Option.getOrThrow(yield* repo.run(tenantId)).rangeEnd
         // Delta syncs start where the history is known complete: the range's end, or for reports the earliest
         // moment a report may describe (a change after it is the delta sync's to list).
         const floor = path === "reports" ? Option.getOrUndefined(yield* reportsSource.snapshotFloor(tenantId)) : undefined

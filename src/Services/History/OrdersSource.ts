@@ -10,7 +10,7 @@ import { maxDate, Sink } from "./Sink.js"
 /** A backfill that would wait longer than this for its quota parks between pages instead (see Orders.pages). */
 const PARK_AFTER = Duration.seconds(1)
 
-/** Pages a backfill stores in one turn before it lets a waiting tenant have one. */
+/** Pages a backfill stores in one turn while no other tenant waits for one (with tenants waiting: one). */
 const PAGES_PER_TURN = 20
 
 /**
@@ -101,13 +101,21 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
           }
           const stored = yield* Ref.make(0)
           const result = yield* turns.withPermit(
-            orders.pages(seller, query, (page) =>
-              Effect.gen(function*() {
-                const at = yield* Clock.currentTimeMillis
-                yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
-                yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
-                yield* Ref.update(stored, (n) => n + 1)
-              }), { parkAfter: PARK_AFTER }).pipe(Stream.take(Math.min(PAGES_PER_TURN, budget)), Stream.runDrain, Effect.either)
+            // With others waiting for a turn, one page, then the back of the queue: every tenant's first page comes
+            // before anyone's second, and a seller's second burst page loses nothing by waiting (its quota refills
+            // meanwhile), where a tenant's first page delays every page after it (B3).
+            Effect.flatMap(turns.stats, ({ waiting }) =>
+              orders.pages(seller, query, (page) =>
+                Effect.gen(function*() {
+                  const at = yield* Clock.currentTimeMillis
+                  yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
+                  yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
+                  yield* Ref.update(stored, (n) => n + 1)
+                }), { parkAfter: PARK_AFTER }).pipe(
+                  Stream.take(Math.min(waiting > 0 ? 1 : PAGES_PER_TURN, budget)),
+                  Stream.runDrain,
+                  Effect.either
+                ))
           )
           budget -= yield* Ref.get(stored)
           // The turn ended after its pages, or the window is done (no page token left).

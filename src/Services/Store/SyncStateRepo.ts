@@ -94,23 +94,25 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
-    /** Upserts the seed row, changing only the fields given, each written in its column's type. */
+    /** Upserts the seed row, changing only the fields given, each written in its column's type. One statement. */
     const patchState = (tenantId: string, patch: StatePatch): Effect.Effect<void> => {
-      const set = (present: boolean, column: string, value: Fragment) => present ? sql`${sql(column)} = ${value},` : sql``
       const has = (key: keyof StatePatch) => key in patch && patch[key] !== undefined
+      const fields: Array<readonly [string, Fragment]> = [
+        ...(has("status") || "status" in patch ? [["initialBackfillStatus", sql`${patch.status ?? null}`] as const] : []),
+        ...(has("days") ? [["initialBackfillDays", sql`${patch.days ?? null}::int`] as const] : []),
+        ...("doneAt" in patch ? [["initialBackfillDoneAt", shared.timeValue(types.initialBackfillDoneAt, patch.doneAt)] as const] : []),
+        ...("lastError" in patch ? [["lastError", sql`${patch.lastError ?? null}`] as const] : []),
+        ...(has("cursor") ? [["cursor", shared.timeValue(types.cursor, patch.cursor)] as const] : []),
+        ...(has("lastSyncAt") ? [["lastSyncAt", shared.timeValue(types.lastSyncAt, patch.lastSyncAt)] as const] : [])
+      ]
+      const concat = sql.join("", false, "")
+      const columns = concat(fields.map(([column]) => sql`, ${sql(column)}`))
+      const values = concat(fields.map(([, value]) => sql`, ${value}`))
+      const updates = concat(fields.map(([column]) => sql`${sql(column)} = EXCLUDED.${sql(column)}, `))
       return sql`
-        INSERT INTO "MarketplaceSyncState" ("id", "tenantId", "marketplace", "createdAt", "updatedAt")
-        VALUES (gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, ${shared.timeNow(types.createdAt)}, ${updatedNow})
-        ON CONFLICT ("tenantId", "marketplace") DO NOTHING`.pipe(
-        Effect.zipRight(sql`UPDATE "MarketplaceSyncState" SET
-          ${set(has("status") || "status" in patch, "initialBackfillStatus", sql`${patch.status ?? null}`)}
-          ${set(has("days"), "initialBackfillDays", sql`${patch.days ?? null}::int`)}
-          ${set("doneAt" in patch, "initialBackfillDoneAt", shared.timeValue(types.initialBackfillDoneAt, patch.doneAt))}
-          ${set("lastError" in patch, "lastError", sql`${patch.lastError ?? null}`)}
-          ${set(has("cursor"), "cursor", shared.timeValue(types.cursor, patch.cursor))}
-          ${set(has("lastSyncAt"), "lastSyncAt", shared.timeValue(types.lastSyncAt, patch.lastSyncAt))}
-          "updatedAt" = ${updatedNow}
-          WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}`),
+        INSERT INTO "MarketplaceSyncState" ("id", "tenantId", "marketplace", "createdAt", "updatedAt"${columns})
+        VALUES (gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, ${shared.timeNow(types.createdAt)}, ${updatedNow}${values})
+        ON CONFLICT ("tenantId", "marketplace") DO UPDATE SET ${updates}"updatedAt" = EXCLUDED."updatedAt"`.pipe(
         Effect.asVoid,
         Effect.orDie
       )
@@ -125,20 +127,25 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
-    /** A new run replaces any previous one: its range, and one window over all of it (split as it fills). */
+    /**
+     * A new run replaces any previous one: its range, and one window over all of it (split as it fills). One
+     * statement: window 0 is written over, never deleted and inserted, since the parts of a statement run in no set order.
+     */
     const startRun = (tenantId: string, days: number, rangeStart: Date, rangeEnd: Date): Effect.Effect<void> =>
-      Effect.all([
-        sql`DELETE FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId}`,
-        sql`DELETE FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId}`,
-        sql`INSERT INTO "OrderSyncBackfill" ("tenantId", "days", "rangeStart", "rangeEnd")
+      sql`WITH "windows" AS (DELETE FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId} AND "windowIndex" > 0),
+          "reports" AS (DELETE FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId}),
+          "run" AS (
+            INSERT INTO "OrderSyncBackfill" ("tenantId", "days", "rangeStart", "rangeEnd")
             VALUES (${tenantId}, ${days}, ${utc(rangeStart)}, ${utc(rangeEnd)})
             ON CONFLICT ("tenantId") DO UPDATE SET "days" = EXCLUDED."days", "rangeStart" = EXCLUDED."rangeStart",
               "rangeEnd" = EXCLUDED."rangeEnd", "startedAt" = now(), "finishedAt" = NULL, "ordersFetched" = 0,
               "pages" = 0, "requests" = 0, "throttled" = 0, "quarantined" = 0, "activeMillis" = 0,
-              "historySource" = NULL, "historyReason" = NULL`,
-        sql`INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart")
-            VALUES (${tenantId}, 0, ${utc(rangeStart)}, ${utc(rangeEnd)}, ${utc(rangeStart)})`
-      ], { discard: true }).pipe(Effect.orDie)
+              "historySource" = NULL, "historyReason" = NULL)
+          INSERT INTO "OrderSyncWindow" ("tenantId", "windowIndex", "startAt", "endAt", "queryStart")
+          VALUES (${tenantId}, 0, ${utc(rangeStart)}, ${utc(rangeEnd)}, ${utc(rangeStart)})
+          ON CONFLICT ("tenantId", "windowIndex") DO UPDATE SET "startAt" = EXCLUDED."startAt", "endAt" = EXCLUDED."endAt",
+            "queryStart" = EXCLUDED."queryStart", "status" = 'pending', "pageToken" = NULL, "resumeAfter" = NULL,
+            "pages" = 0, "orders" = 0, "updatedAt" = now()`.pipe(Effect.asVoid, Effect.orDie)
 
     const finishRun = (tenantId: string) =>
       sql`UPDATE "OrderSyncBackfill" SET "finishedAt" = now() WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
