@@ -17,6 +17,7 @@ import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { SqlLive } from "./Store/Database.js"
 import { Leases } from "./Store/Leases.js"
 import { OrderRepo } from "./Store/OrderRepo.js"
+import { PageCommits } from "./Store/PageCommits.js"
 import { ReportWindows } from "./Store/ReportWindows.js"
 import { SyncStateRepo } from "./Store/SyncStateRepo.js"
 import { Tenants } from "./Store/Tenants.js"
@@ -41,7 +42,8 @@ const AmazonHttp = Layer.effect(
 
 /** The engine's services over a given SQL layer (tests hand in their own database). */
 export const engineOver = <E, R>(sql: Layer.Layer<import("@effect/sql").SqlClient.SqlClient, E, R>) => {
-  const store = Layer.mergeAll(Tenants.Default, Leases.Default, OrderRepo.Default, SyncStateRepo.Default, ReportWindows.Default)
+  const repos = Layer.mergeAll(Tenants.Default, Leases.Default, OrderRepo.Default, SyncStateRepo.Default, ReportWindows.Default)
+  const store = Layer.provideMerge(PageCommits.Default, repos)
   const amazon = Layer.merge(Orders.Default, Reports.Default).pipe(
     Layer.provideMerge(SpApiClient.Default),
     Layer.provideMerge(AccessTokens.Default),

@@ -5,7 +5,7 @@ import { type SellerAuth, SpApiClient } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
 import { SyncStateRepo, type Window } from "../Store/SyncStateRepo.js"
 import { BackfillConfig } from "./BackfillConfig.js"
-import { maxDate, Sink } from "./Sink.js"
+import { maxDate, Sink, splitDecoded } from "./Sink.js"
 
 /** A backfill that would wait longer than this for its quota parks between pages instead (see Orders.pages). */
 const PARK_AFTER = Duration.seconds(1)
@@ -30,9 +30,31 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
       Effect.gen(function*() {
         const current = yield* Ref.get(window)
         const nextToken = Option.getOrNull(page.nextToken)
-        yield* sink.commit(lease, page.take(), { source: "api", backfill: true }, (stored) =>
+        const taken = page.take()
+        const { orders, positions, quarantined } = splitDecoded(taken.decoded)
+        const lastCreated = maxDate(orders, "orderDate")
+        const filled = current.orders + orders.length
+        const splits = nextToken !== null && lastCreated !== null && filled >= config.windowOrders
+        if (quarantined.length === 0 && !splits) {
+          // The common page: one statement (see PageCommits).
+          yield* sink.commitBackfillPage(
+            lease,
+            orders,
+            taken.document === undefined ? undefined : { ...taken.document, positions },
+            current.windowIndex,
+            { pageToken: nextToken, resumeAfter: lastCreated, done: nextToken === null },
+            { orders: orders.length, requests: page.attempts, throttled: page.throttled, quarantined: 0, activeMillis }
+          )
+          return yield* Ref.set(window, {
+            ...current,
+            pageToken: nextToken,
+            resumeAfter: lastCreated ?? current.resumeAfter,
+            pages: current.pages + 1,
+            orders: filled
+          })
+        }
+        yield* sink.commit(lease, taken, { source: "api", backfill: true }, (stored) =>
           Effect.gen(function*() {
-            const lastCreated = maxDate(stored.orders, "orderDate")
             yield* repo.advance(lease.tenantId, current.windowIndex, {
               pageToken: nextToken,
               resumeAfter: lastCreated,
@@ -44,9 +66,8 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
               quarantined: stored.quarantined,
               activeMillis
             })
-            const filled = current.orders + stored.orders.length
-            if (nextToken !== null && lastCreated !== null && filled >= config.windowOrders) {
-              const next = yield* repo.split(lease.tenantId, { ...current, pageToken: nextToken }, lastCreated)
+            if (splits) {
+              const next = yield* repo.split(lease.tenantId, { ...current, pageToken: nextToken }, lastCreated!)
               yield* Ref.set(window, {
                 ...current,
                 windowIndex: next,

@@ -1,12 +1,14 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Clock, Duration, Effect, Metric, Schedule } from "effect"
-import { BackfillPaused } from "../../Domain/Errors.js"
+import { BackfillPaused, LeaseLost } from "../../Domain/Errors.js"
 import type { DecodedOrder, Order, PageOrders, QuarantinedOrder } from "../../Domain/Order.js"
 import { chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "../Metrics.js"
 import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
-import { OrderRepo, type OrderSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
+import { OrderRepo, type OrderSource, type RawSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
+import { PageCommits } from "../Store/PageCommits.js"
+import type { PageProgress } from "../Store/SyncStateRepo.js"
 
 const databaseRetry = Schedule.exponential("200 millis").pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
@@ -68,6 +70,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
     const sql = yield* SqlClient.SqlClient
     const leases = yield* Leases
     const orderRepo = yield* OrderRepo
+    const pageCommits = yield* PageCommits
     const status = yield* Status
 
     /**
@@ -84,7 +87,10 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
       )
 
     const transaction = <A, E, R, E2>(fence: Effect.Effect<void, E2>, body: Effect.Effect<A, E, R>) =>
-      sql.withTransaction(Effect.zipRight(fence, body)).pipe(
+      retried(sql.withTransaction(Effect.zipRight(fence, body)))
+
+    const retried = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      self.pipe(
         // Repositories treat SQL errors as defects; here a lost connection is worth waiting for.
         Effect.catchAllDefect((defect) => defect instanceof SqlError ? Effect.fail(defect) : Effect.die(defect)),
         Effect.tapError((error) =>
@@ -113,18 +119,46 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
           const changed = upsert.inserted + upsert.updated
           return [yield* checkpoint({ quarantined: kept, upserted: changed }), changed] as const
         }))
-        const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
-        yield* Effect.annotateCurrentSpan({ upserted, durationMs: Math.round(seconds * 1000) })
-        yield* Metric.update(chunkUpsertSeconds, seconds)
-        yield* Metric.incrementBy(ordersUpserted, upserted)
-        yield* Metric.incrementBy(ordersQuarantined, chunk.quarantined.length)
-        if (options.backfill) yield* status.publishProgress(lease.tenantId)
+        yield* committed(lease, options.backfill, started, upserted, chunk.quarantined.length)
         return result
       }).pipe(
         Effect.withSpan("sink.commit", {
           attributes: { tenantId: lease.tenantId, source: options.source, orders: chunk.orders + chunk.quarantined.length },
           captureStackTrace: false
         })
+      )
+
+    /** After a chunk's commit: its figures, and the progress gauge for a backfill. */
+    const committed = (lease: Lease, backfill: boolean, started: number, upserted: number, quarantined: number) =>
+      Effect.gen(function*() {
+        const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+        yield* Effect.annotateCurrentSpan({ upserted, durationMs: Math.round(seconds * 1000) })
+        yield* Metric.update(chunkUpsertSeconds, seconds)
+        yield* Metric.incrementBy(ordersUpserted, upserted)
+        yield* Metric.incrementBy(ordersQuarantined, quarantined)
+        if (backfill) yield* status.publishProgress(lease.tenantId)
+      })
+
+    /**
+     * A backfill's Orders API page without quarantined orders, with its window's checkpoint, in one fenced statement
+     * (PageCommits): the same rules as `commit`, in one round trip instead of five.
+     */
+    const commitBackfillPage = (
+      lease: Lease,
+      orders: ReadonlyArray<Order>,
+      rawFrom: RawSource | undefined,
+      windowIndex: number,
+      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      progress: PageProgress
+    ) =>
+      Effect.gen(function*() {
+        const started = yield* Clock.currentTimeMillis
+        const done = yield* retried(pageCommits.commit(lease, orders, rawFrom, windowIndex, checkpoint, progress))
+        if (!done.leased) return yield* new LeaseLost({ tenantId: lease.tenantId })
+        if (done.paused) return yield* new BackfillPaused({ tenantId: lease.tenantId })
+        yield* committed(lease, true, started, done.inserted + done.updated, 0)
+      }).pipe(
+        Effect.withSpan("sink.commit", { attributes: { tenantId: lease.tenantId, source: "api", orders: orders.length }, captureStackTrace: false })
       )
 
     /** Commits a page of decoded orders with one UNNEST statement (each `raw` from the page's answer, if it has one). */
@@ -153,6 +187,6 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         upsert: orderRepo.upsertStaged(lease.tenantId, chunk.staged, options.source)
       }, options, (stored) => checkpoint({ ...stored, orders: chunk.orders }))
 
-    return { fenced, commit, commitStaged } as const
+    return { fenced, commit, commitBackfillPage, commitStaged } as const
   })
 }) {}

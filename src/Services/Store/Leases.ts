@@ -146,15 +146,19 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         Effect.flatMap((rows) => rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
       )
 
+    /** The lease row of `lease` if it still holds, locked against a takeover, and whether the backfill is paused. */
+    const backfillFence = (lease: Lease): Statement.Fragment =>
+      sql`SELECT (SELECT s."initialBackfillStatus" = 'paused' FROM "MarketplaceSyncState" s
+            WHERE s."tenantId" = l."tenantId" AND s."marketplace" = ${MARKETPLACE}) AS "paused"
+          FROM "OrderSyncLease" l
+          WHERE l."tenantId" = ${lease.tenantId} AND l."owner" = ${lease.owner} AND l."epoch" = ${lease.epoch} FOR SHARE OF l`
+
     /**
      * `fence` for a backfill's chunk, which also stops at a pause: answers whether the tenant's backfill is paused, in
      * the same round trip (a paced backfill's page should cost as few statements as it can).
      */
     const fenceBackfill = (lease: Lease): Effect.Effect<boolean, LeaseLost> =>
-      sql<{ paused: boolean | null }>`SELECT (SELECT s."initialBackfillStatus" = 'paused' FROM "MarketplaceSyncState" s
-            WHERE s."tenantId" = l."tenantId" AND s."marketplace" = ${MARKETPLACE}) AS "paused"
-          FROM "OrderSyncLease" l
-          WHERE l."tenantId" = ${lease.tenantId} AND l."owner" = ${lease.owner} AND l."epoch" = ${lease.epoch} FOR SHARE OF l`.pipe(
+      sql<{ paused: boolean | null }>`${backfillFence(lease)}`.pipe(
         Effect.orDie,
         Effect.flatMap((rows) => rows.length === 1 ? Effect.succeed(rows[0]!.paused === true) : Effect.fail(new LeaseLost({ tenantId: lease.tenantId })))
       )
@@ -258,6 +262,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return yield* exit
       })
 
-    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, withLease, adopt, current } as const
   })
 }) {}

@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { Fragment } from "@effect/sql/Statement"
 import { Effect, Schema } from "effect"
 import type { Order, OrdersDocument, QuarantinedOrder } from "../../Domain/Order.js"
 import { StoredTime } from "../../Domain/StoredTime.js"
@@ -128,12 +129,20 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
     const decodeSummary = decodeRows("Order", Summary)
 
     /**
-     * One statement for the whole chunk, under ON_CONFLICT_NEWER_ONLY (…_REPORT for a report's rows). With `rawFrom`,
-     * each `raw` is taken from the answer's text; without it, from `order.raw`.
+     * The upsert as parts of a statement, `"document" AS MATERIALIZED (…), "upserted" AS (INSERT … RETURNING
+     * (xmax = 0) AS inserted)`, under ON_CONFLICT_NEWER_ONLY (…_REPORT for a report's rows). With `rawFrom`, each
+     * `raw` is taken from the answer's text; without it, from `order.raw`. With `gate`, no row is written unless it
+     * holds (the fence of a one-statement commit, see PageCommits). Undefined for an empty chunk.
      */
-    const upsert = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource = "api", rawFrom?: RawSource): Effect.Effect<UpsertResult> => {
+    const upsertParts = (
+      tenantId: string,
+      chunk: ReadonlyArray<Order>,
+      source: OrderSource,
+      rawFrom: RawSource | undefined,
+      gate: Fragment = sql`TRUE`
+    ): Fragment | undefined => {
       const kept = newestPositions(chunk)
-      if (kept.length === 0) return Effect.succeed({ inserted: 0, updated: 0 })
+      if (kept.length === 0) return undefined
       const orders = kept.length === chunk.length ? chunk : kept.map((position) => chunk[position]!)
       const document = rawFrom === undefined
         ? sql`SELECT NULL::jsonb AS a`
@@ -141,14 +150,13 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
       const raw = rawFrom === undefined
         ? sql`${orders.map((o) => JSON.stringify(o.raw))}::text[]`
         : sql`${kept.map((position) => rawFrom.positions[position]!)}::int[]`
-      return sql<{ inserted: number; changed: number }>`
-        WITH document AS MATERIALIZED (${document}), upserted AS (
+      return sql`"document" AS MATERIALIZED (${document}), "upserted" AS (
         INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
           "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
           "itemsCount", "raw", "createdAt", "updatedAt")
         SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, ${times}, u.st, u.fc, u.sc,
-          u.ta::numeric, u.cur, u.ic, ${sql.literal(rawFrom === undefined ? "u.raw::jsonb" : "document.a -> u.raw")}, ${stamps}
-        FROM document, UNNEST(
+          u.ta::numeric, u.cur, u.ic, ${sql.literal(rawFrom === undefined ? "u.raw::jsonb" : "d.a -> u.raw")}, ${stamps}
+        FROM "document" d, UNNEST(
           ${orders.map((o) => o.externalOrderId)}::text[],
           ${orders.map((o) => o.marketplaceId)}::text[],
           ${orders.map((o) => o.orderDate.toISOString())}::timestamptz[],
@@ -161,9 +169,18 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
           ${orders.map((o) => o.itemsCount)}::int[],
           ${raw}
         ) AS u(id, mp, od, lu, st, fc, sc, ta, cur, ic, raw)
+        WHERE ${gate}
         ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
-        RETURNING (xmax = 0) AS inserted)
-        SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM upserted`.pipe(
+        RETURNING (xmax = 0) AS inserted)`
+    }
+
+    /** One statement for the whole chunk (see `upsertParts`). */
+    const upsert = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource = "api", rawFrom?: RawSource): Effect.Effect<UpsertResult> => {
+      const parts = upsertParts(tenantId, chunk, source, rawFrom)
+      if (parts === undefined) return Effect.succeed({ inserted: 0, updated: 0 })
+      return sql<{ inserted: number; changed: number }>`
+        WITH ${parts}
+        SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM "upserted"`.pipe(
         Effect.map(([row]) => ({ inserted: row!.inserted, updated: row!.changed - row!.inserted })),
         Effect.orDie
       )
@@ -220,7 +237,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
         Effect.map(([row]) => row!)
       )
 
-    return { upsert, upsertStaged, quarantine, summary } as const
+    return { upsert, upsertParts, upsertStaged, quarantine, summary } as const
   }),
   dependencies: [SharedColumns.Default]
 }) {}

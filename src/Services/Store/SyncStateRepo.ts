@@ -163,20 +163,29 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
     ): Effect.Effect<void> =>
       // One statement for the window and the run's counters: a page of a paced backfill costs as few round trips
       // as it can (B3 runs ten thousand of them at once).
-      sql`WITH "window" AS (
+      sql`WITH ${advanceParts(tenantId, window, checkpoint, progress)} SELECT 1`.pipe(Effect.asVoid, Effect.orDie)
+
+    /** `advance` as parts of a statement (`"window" AS (…), "run" AS (…)`), writing only where `gate` holds. */
+    const advanceParts = (
+      tenantId: string,
+      window: number,
+      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      progress: PageProgress,
+      gate: Fragment = sql`TRUE`
+    ): Fragment =>
+      sql`"window" AS (
             UPDATE "OrderSyncWindow" SET "pageToken" = ${checkpoint.pageToken},
               "resumeAfter" = COALESCE(${checkpoint.resumeAfter ? utc(checkpoint.resumeAfter) : null}::timestamptz, "resumeAfter"),
               "status" = ${checkpoint.done ? "done" : "pending"}, "pages" = "pages" + 1,
               "orders" = "orders" + ${progress.orders}, "updatedAt" = now()
-            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window}
-          )
-          ${countChunkStatement(tenantId, progress)}`.pipe(Effect.asVoid, Effect.orDie)
+            WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window} AND ${gate}
+          ), "run" AS (${countChunkStatement(tenantId, progress, gate)})`
 
-    const countChunkStatement = (tenantId: string, progress: PageProgress) =>
+    const countChunkStatement = (tenantId: string, progress: PageProgress, gate: Fragment = sql`TRUE`) =>
       sql`UPDATE "OrderSyncBackfill" SET "pages" = "pages" + 1, "ordersFetched" = "ordersFetched" + ${progress.orders},
             "requests" = "requests" + ${progress.requests}, "throttled" = "throttled" + ${progress.throttled},
             "quarantined" = "quarantined" + ${progress.quarantined}, "activeMillis" = "activeMillis" + ${progress.activeMillis}
-          WHERE "tenantId" = ${tenantId}`
+          WHERE "tenantId" = ${tenantId} AND ${gate}`
 
     /** Adds a stored chunk (a page, or a part of a report document) to the run's counters. */
     const countChunk = (tenantId: string, progress: PageProgress): Effect.Effect<void> =>
@@ -280,7 +289,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
           WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
 
     return {
-      state, patchState, run, startRun, finishRun, windows, advance, split, restartWindow, countRequests,
+      state, patchState, run, startRun, finishRun, windows, advance, advanceParts, split, restartWindow, countRequests,
       chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, coverage, pause, resume
     } as const
   }),
