@@ -8,7 +8,7 @@ import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
 import { OrderRepo, type OrderSource, type RawSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
 import { PageCommits } from "../Store/PageCommits.js"
-import type { PageProgress } from "../Store/SyncStateRepo.js"
+import type { PageProgress, WindowCheckpoint } from "../Store/SyncStateRepo.js"
 
 const databaseRetry = Schedule.exponential("200 millis").pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
@@ -148,7 +148,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
       orders: ReadonlyArray<Order>,
       rawFrom: RawSource | undefined,
       windowIndex: number,
-      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      checkpoint: WindowCheckpoint,
       progress: PageProgress
     ) =>
       Effect.gen(function*() {

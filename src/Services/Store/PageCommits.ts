@@ -1,10 +1,9 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Order } from "../../Domain/Order.js"
-import type { Lease } from "./Leases.js"
-import { Leases } from "./Leases.js"
+import { type Lease, Leases } from "./Leases.js"
 import { OrderRepo, type RawSource } from "./OrderRepo.js"
-import { type PageProgress, SyncStateRepo } from "./SyncStateRepo.js"
+import { type PageProgress, SyncStateRepo, type WindowCheckpoint } from "./SyncStateRepo.js"
 
 /** What the one statement found and did. */
 export interface PageCommitted {
@@ -35,7 +34,7 @@ export class PageCommits extends Effect.Service<PageCommits>()("ordersync/PageCo
       orders: ReadonlyArray<Order>,
       rawFrom: RawSource | undefined,
       windowIndex: number,
-      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      checkpoint: WindowCheckpoint,
       progress: PageProgress
     ): Effect.Effect<PageCommitted> => {
       const gate = sql`EXISTS (SELECT 1 FROM "fence" WHERE "paused" IS NOT TRUE)`

@@ -64,6 +64,13 @@ export interface StatePatch {
   readonly lastSyncAt?: Date
 }
 
+/** Where a window stands after a committed page: the next page's token, the last order's creation time, done. */
+export interface WindowCheckpoint {
+  readonly pageToken: string | null
+  readonly resumeAfter: Date | null
+  readonly done: boolean
+}
+
 export interface PageProgress {
   readonly orders: number
   readonly requests: number
@@ -158,7 +165,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
     const advance = (
       tenantId: string,
       window: number,
-      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      checkpoint: WindowCheckpoint,
       progress: PageProgress
     ): Effect.Effect<void> =>
       // One statement for the window and the run's counters: a page of a paced backfill costs as few round trips
@@ -169,7 +176,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
     const advanceParts = (
       tenantId: string,
       window: number,
-      checkpoint: { readonly pageToken: string | null; readonly resumeAfter: Date | null; readonly done: boolean },
+      checkpoint: WindowCheckpoint,
       progress: PageProgress,
       gate: Fragment = sql`TRUE`
     ): Fragment =>
