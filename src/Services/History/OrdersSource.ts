@@ -37,14 +37,13 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
         const splits = nextToken !== null && lastCreated !== null && filled >= config.windowOrders
         if (quarantined.length === 0 && !splits) {
           // The common page: one statement (see PageCommits).
-          yield* sink.commitBackfillPage(
-            lease,
+          yield* sink.commitBackfillPage(lease, {
             orders,
-            taken.document === undefined ? undefined : { ...taken.document, positions },
-            current.windowIndex,
-            { pageToken: nextToken, resumeAfter: lastCreated, done: nextToken === null },
-            { orders: orders.length, requests: page.attempts, throttled: page.throttled, quarantined: 0, activeMillis }
-          )
+            rawFrom: taken.document === undefined ? undefined : { ...taken.document, positions },
+            windowIndex: current.windowIndex,
+            checkpoint: { pageToken: nextToken, resumeAfter: lastCreated, done: nextToken === null },
+            progress: { orders: orders.length, requests: page.attempts, throttled: page.throttled, quarantined: 0, activeMillis }
+          })
           return yield* Ref.set(window, {
             ...current,
             pageToken: nextToken,

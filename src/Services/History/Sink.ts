@@ -6,9 +6,8 @@ import type { DecodedOrder, Order, PageOrders, QuarantinedOrder } from "../../Do
 import { chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "../Metrics.js"
 import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
-import { OrderRepo, type OrderSource, type RawSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
-import { PageCommits } from "../Store/PageCommits.js"
-import type { PageProgress, WindowCheckpoint } from "../Store/SyncStateRepo.js"
+import { OrderRepo, type OrderSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
+import { type BackfillPage, PageCommits } from "../Store/PageCommits.js"
 
 const databaseRetry = Schedule.exponential("200 millis").pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
@@ -143,22 +142,15 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
      * A backfill's Orders API page without quarantined orders, with its window's checkpoint, in one fenced statement
      * (PageCommits): the same rules as `commit`, in one round trip instead of five.
      */
-    const commitBackfillPage = (
-      lease: Lease,
-      orders: ReadonlyArray<Order>,
-      rawFrom: RawSource | undefined,
-      windowIndex: number,
-      checkpoint: WindowCheckpoint,
-      progress: PageProgress
-    ) =>
+    const commitBackfillPage = (lease: Lease, page: BackfillPage) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
-        const done = yield* retried(pageCommits.commit(lease, orders, rawFrom, windowIndex, checkpoint, progress))
+        const done = yield* retried(pageCommits.commit(lease, page))
         if (!done.leased) return yield* new LeaseLost({ tenantId: lease.tenantId })
         if (done.paused) return yield* new BackfillPaused({ tenantId: lease.tenantId })
         yield* committed(lease, true, started, done.inserted + done.updated, 0)
       }).pipe(
-        Effect.withSpan("sink.commit", { attributes: { tenantId: lease.tenantId, source: "api", orders: orders.length }, captureStackTrace: false })
+        Effect.withSpan("sink.commit", { attributes: { tenantId: lease.tenantId, source: "api", orders: page.orders.length }, captureStackTrace: false })
       )
 
     /** Commits a page of decoded orders with one UNNEST statement (each `raw` from the page's answer, if it has one). */

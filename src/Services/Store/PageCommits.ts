@@ -5,6 +5,16 @@ import { type Lease, Leases } from "./Leases.js"
 import { OrderRepo, type RawSource } from "./OrderRepo.js"
 import { type PageProgress, SyncStateRepo, type WindowCheckpoint } from "./SyncStateRepo.js"
 
+/** A backfill's Orders API page (no quarantined orders) and where its window stands after it. */
+export interface BackfillPage {
+  readonly orders: ReadonlyArray<Order>
+  /** Where each order's `raw` is in the answer's text (without it, `order.raw`). */
+  readonly rawFrom: RawSource | undefined
+  readonly windowIndex: number
+  readonly checkpoint: WindowCheckpoint
+  readonly progress: PageProgress
+}
+
 /** What the one statement found and did. */
 export interface PageCommitted {
   /** False: the lease is not ours any more, and nothing was written. */
@@ -29,14 +39,7 @@ export class PageCommits extends Effect.Service<PageCommits>()("ordersync/PageCo
     const orderRepo = yield* OrderRepo
     const repo = yield* SyncStateRepo
 
-    const commit = (
-      lease: Lease,
-      orders: ReadonlyArray<Order>,
-      rawFrom: RawSource | undefined,
-      windowIndex: number,
-      checkpoint: WindowCheckpoint,
-      progress: PageProgress
-    ): Effect.Effect<PageCommitted> => {
+    const commit = (lease: Lease, { checkpoint, orders, progress, rawFrom, windowIndex }: BackfillPage): Effect.Effect<PageCommitted> => {
       const gate = sql`EXISTS (SELECT 1 FROM "fence" WHERE "paused" IS NOT TRUE)`
       const upserted = orderRepo.upsertParts(lease.tenantId, orders, "api", rawFrom, gate) ??
         sql`"upserted" AS (SELECT TRUE AS inserted WHERE FALSE)`
