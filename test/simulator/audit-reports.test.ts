@@ -9,7 +9,7 @@ import { defaultUsagePlans } from "../../src/Simulator/Config.js"
 import { columnsFor, documentedColumns } from "../../src/Simulator/Reports/Document.js"
 import { defaultReportSettings, orderReportTypes } from "../../src/Simulator/Reports/Settings.js"
 import { type Client, DAY, eventually, seller, start } from "./support.js"
-import { awaitReport, BY_LAST_UPDATE, call, createReport, documentOf, download, parseRows } from "./reportsSupport.js"
+import { awaitReport, BY_LAST_UPDATE, call, createReport, documentOf, download, parseRows, startWithTokens } from "./reportsSupport.js"
 
 // One `it` per row (or small group of rows) of test/FIDELITY.md's Reports API sections that no other simulator test
 // already covers; the names are the rows'. Each asserts on the simulator's answers, and where the row is about what
@@ -42,12 +42,9 @@ const extras = ["signature-confirmation-recommended", "is-iba"]
 
 describe("fidelity audit, Reports API (test/FIDELITY.md)", () => {
   let client: Client
-  const tokens: Record<string, string> = {}
+  let tokens: Record<string, string>
   beforeAll(async () => {
-    client = await start({
-      // An Amazon minute is 0.1 s: a report takes about 0.3 s, the lag is 3 s.
-      timeFactor: 600,
-      accessTokenLifetimeSeconds: 600 * 3600,
+    ;({ client, tokens } = await startWithTokens({
       sellers: [
         seller("audit", 3000, { reports: { documentUrlLifetimeSeconds: 3000 } }),
         // Ten Amazon minutes in the queue and ten processing: one second each here, long enough to watch.
@@ -55,8 +52,7 @@ describe("fidelity audit, Reports API (test/FIDELITY.md)", () => {
         // Amazon's defaults for reports.
         seller("plain", 300, { seed: 22 })
       ]
-    })
-    for (const id of ["audit", "paced", "plain"]) tokens[id] = await client.token(`Atzr|${id}`)
+    }))
   })
   afterAll(() => client.simulator.close())
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Client, DAY, searchAll, seller, start } from "./support.js"
-import { awaitReport, BY_ORDER_DATE, createReport, documentOf, parseRows } from "./reportsSupport.js"
+import { type Client, DAY, searchAll, seller } from "./support.js"
+import { awaitReport, BY_ORDER_DATE, createReport, documentOf, parseRows, startWithTokens } from "./reportsSupport.js"
 
 // The order total of both paths under one rule (test/FIDELITY.md row 69, finding F11): a report's rows carry the
 // money parts, and the Orders API's totals (2026 `proceeds.grandTotal` and item `proceedsTotal`, v0 `OrderTotal`)
@@ -29,20 +29,16 @@ const rowTotal = (row: Record<string, string>): number =>
 
 describe("money parts: a report's rows add up to the Orders API's totals", () => {
   let client: Client
-  const tokens: Record<string, string> = {}
+  let tokens: Record<string, string>
   beforeAll(async () => {
-    client = await start({
-      // An Amazon minute is 0.1 s: a report is done in about 0.2 s.
-      timeFactor: 600,
-      accessTokenLifetimeSeconds: 600 * 3600,
+    ;({ client, tokens } = await startWithTokens({
       usagePlans: { searchOrders: { rate: 100, burst: 1000 }, getOrders: { rate: 100, burst: 1000 } },
       sellers: [
         seller("na", 20_000, { marketplaceIds: [US, CA], seed: 31 }),
         seller("eu", 20_000, { marketplaceIds: [DE, GB], seed: 32 }),
         seller("jp", 20_000, { marketplaceIds: [JP], seed: 33 })
       ]
-    })
-    for (const id of ["na", "eu", "jp"]) tokens[id] = await client.token(`Atzr|${id}`)
+    }))
   })
   afterAll(() => client.simulator.close())
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Client, DAY, eventually, seller, start } from "./support.js"
-import { awaitReport, BY_LAST_UPDATE, BY_ORDER_DATE, call, createReport, documentOf, download, parseRows } from "./reportsSupport.js"
+import { type Client, DAY, eventually, seller } from "./support.js"
+import { awaitReport, BY_LAST_UPDATE, BY_ORDER_DATE, call, createReport, documentOf, download, parseRows, startWithTokens } from "./reportsSupport.js"
 
 const US = "ATVPDKIKX0DER"
 const CA = "A2EUQ1WTGCTBG2"
@@ -20,12 +20,9 @@ const statusWord: Record<string, ReadonlyArray<string>> = {
 
 describe("Reports API 2021-06-30 (order tracking reports)", () => {
   let client: Client
-  const tokens: Record<string, string> = {}
+  let tokens: Record<string, string>
   beforeAll(async () => {
-    client = await start({
-      // An Amazon minute is 0.1 s: processing (120 s + 1 s per 1,000 rows) takes about 0.2 s, the lag 3 s.
-      timeFactor: 600,
-      accessTokenLifetimeSeconds: 600 * 3600,
+    ;({ client, tokens } = await startWithTokens({
       sellers: [
         seller("us", 20_000, { late: { share: 0.02, horizonSeconds: 3600, maxDelaySeconds: 1 }, reports: { documentUrlLifetimeSeconds: 3000 } }),
         seller("eu", 20_000, { marketplaceIds: [DE, FR], seed: 11, reports: { charsets: { [DE]: "windows-1252" } } }),
@@ -34,8 +31,7 @@ describe("Reports API 2021-06-30 (order tracking reports)", () => {
         seller("tight", 500, { usagePlans: { createReport: { rate: 0.001, burst: 3 } } }),
         seller("faulty", 3_000, { seed: 13 })
       ]
-    })
-    for (const id of ["us", "eu", "jp", "slow", "tight", "faulty"]) tokens[id] = await client.token(`Atzr|${id}`)
+    }))
   })
   afterAll(() => client.simulator.close())
 

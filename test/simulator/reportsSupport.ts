@@ -1,7 +1,19 @@
 import { gunzipSync } from "node:zlib"
 import { expect } from "vitest"
 import type { SimulatorHandle } from "../../src/Simulator/Server.js"
-import { type Client, eventually, type Reply } from "./support.js"
+import type { SimulatorConfigInput } from "../../src/Simulator/Config.js"
+import { type Client, eventually, type Reply, start } from "./support.js"
+
+/**
+ * A simulator for the reports suites: an Amazon minute is 0.1 s (a report takes a fraction of a second, the 30-minute
+ * lag 3 s), access tokens outlive the run, and each seller's access token is fetched once.
+ */
+export const startWithTokens = async (config: Omit<SimulatorConfigInput, "timeFactor" | "accessTokenLifetimeSeconds">) => {
+  const client = await start({ timeFactor: 600, accessTokenLifetimeSeconds: 600 * 3600, ...config })
+  const tokens: Record<string, string> = {}
+  for (const { sellerId } of config.sellers ?? []) tokens[sellerId] = await client.token(`Atzr|${sellerId}`)
+  return { client, tokens }
+}
 
 export const BY_ORDER_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 export const BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
