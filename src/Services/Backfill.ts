@@ -4,7 +4,7 @@ import { CredentialsRevoked, DatabaseUnavailable, InvalidRequest } from "../Doma
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Delta } from "./Delta.js"
 import { BackfillConfig, ReportsConfig } from "./History/BackfillConfig.js"
-import { OrdersSource } from "./History/OrdersSource.js"
+import { OrdersSource, type WindowCursor } from "./History/OrdersSource.js"
 import { choose } from "./History/Planner.js"
 import { ReportsSource } from "./History/ReportsSource.js"
 import { Sink } from "./History/Sink.js"
@@ -12,7 +12,7 @@ import { Orders } from "./Orders.js"
 import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { Status } from "./Status.js"
 import { notifyTrigger } from "./Daemon/Triggers.js"
-import { type Lease, Leases } from "./Store/Leases.js"
+import { type Lease, type LeaseStep, Leases } from "./Store/Leases.js"
 import { SyncStateRepo, type Window } from "./Store/SyncStateRepo.js"
 import { type TenantConnection, Tenants } from "./Store/Tenants.js"
 
@@ -24,6 +24,11 @@ export interface RunOptions {
   /** Wait up to one lease TTL for a holder that may be dead (the CLI); the daemon claims leases itself. */
   readonly waitForLease?: boolean
 }
+
+/** What a piece of a backfill can fail with (see Backfill's `Next`). */
+type PieceError =
+  | Effect.Effect.Error<ReturnType<OrdersSource["turn"]>>
+  | Effect.Effect.Error<ReturnType<ReportsSource["run"]>>
 
 /** Repositories treat SQL errors as defects; at the edge of a run they become a failure the caller can retry. */
 const databaseFailures = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
@@ -70,18 +75,9 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         yield* repo.chooseSource(lease.tenantId, "reports", reason)
       }))
 
-    /** The planner: which path for this tenant's history, and why (said in the log and the status). */
-    const chooseSource = (lease: Lease, tenant: TenantConnection, rangeStart: Date, rangeEnd: Date) =>
+    /** The planner's choice from the sample (the first page of the range, stored like any other): path and why. */
+    const choosePath = (lease: Lease, sampled: Window, rangeStart: Date, rangeEnd: Date) =>
       Effect.gen(function*() {
-        const [first] = yield* repo.windows(lease.tenantId)
-        if (config.historySource === "orders") {
-          return yield* sink.fenced(lease, repo.chooseSource(lease.tenantId, "orders", "ORDERSYNC_HISTORY_SOURCE=orders"))
-        }
-        if (config.historySource === "reports") {
-          return yield* planReports(lease, first!, rangeEnd, rangeStart, "ORDERSYNC_HISTORY_SOURCE=reports")
-        }
-        // The first page of the range is the sample: it is stored like any other, and may be all there is.
-        const sampled = yield* ordersSource.runWindow(lease, tenant, tenant.marketplaceIds, first!, { maxPages: 1 })
         const run = Option.getOrThrow(yield* repo.run(lease.tenantId))
         const quota = yield* client.quota(lease.tenantId, orders.operation)
         const plan = choose({
@@ -94,14 +90,31 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           reportLag: reportsConfig.lag
         })
         if (plan.source === "reports" && sampled.resumeAfter !== null) {
-          return yield* planReports(lease, sampled, rangeEnd, sampled.resumeAfter, plan.reason)
+          yield* planReports(lease, sampled, rangeEnd, sampled.resumeAfter, plan.reason)
+        } else {
+          yield* sink.fenced(lease, repo.chooseSource(lease.tenantId, "orders", plan.reason))
         }
-        yield* sink.fenced(lease, repo.chooseSource(lease.tenantId, "orders", plan.reason))
       })
 
-    const backfillUnderLease = (tenant: TenantConnection, days: number, options: RunOptions) => (lease: Lease) =>
-      Effect.gen(function*() {
-        const tenantId = tenant.tenantId
+    /**
+     * A backfill is a chain of pieces of work under its lease, each answering what comes next: a piece that fetches
+     * takes one of the turns first (`ORDERSYNC_FETCHING_TENANTS`), and a wait for the seller's quota happens between
+     * two pieces (in `backfillUnderLease`), with the piece's stream and stack gone. A tenant waiting minutes for its
+     * quota then holds its lease, its window's cursor and a timer.
+     */
+    type Next =
+      | { readonly _tag: "Done" }
+      | { readonly _tag: "Work"; readonly turn: boolean; readonly work: Effect.Effect<Next, PieceError> }
+      | { readonly _tag: "Wait"; readonly millis: number; readonly then: Next }
+    const done: Next = { _tag: "Done" }
+    const fetching = (work: Effect.Effect<Next, PieceError>): Next => ({ _tag: "Work", turn: true, work })
+
+    /** The first piece of a tenant's backfill; the others follow from it. */
+    const pieces = (lease: Lease, tenant: TenantConnection, days: number, options: RunOptions) => {
+      const tenantId = tenant.tenantId
+      type Path = "orders" | "reports"
+
+      const start = Effect.gen(function*() {
         const run = yield* repo.run(tenantId)
         const state = yield* repo.state(tenantId)
         // Without a run of ours, a finished state is the original backend's own backfill: it is kept.
@@ -111,7 +124,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         })
         if (finished && !options.restart) {
           yield* Effect.logInfo(`tenant ${tenantId}: the ${days}-day backfill is already complete (restart to fetch it again)`)
-          return
+          return done
         }
         const resumable = Option.exists(run, (r) => r.finishedAt === null && r.days === days) && !options.restart
         yield* sink.fenced(lease, Effect.gen(function*() {
@@ -125,41 +138,113 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           }
         }))
         yield* Effect.logInfo(resumable ? `resuming the ${days}-day backfill` : `starting a ${days}-day backfill`)
-        let { historySource: path, rangeStart, rangeEnd } = Option.getOrThrow(yield* repo.run(tenantId))
-        if (path === null) {
-          yield* chooseSource(lease, tenant, rangeStart, rangeEnd)
-          const chosen = Option.getOrThrow(yield* repo.run(tenantId))
-          path = chosen.historySource
-          yield* Effect.logInfo(`history through ${path === "reports" ? "order reports" : "the Orders API"}: ${chosen.historyReason}`)
+        const { historySource, rangeStart, rangeEnd } = Option.getOrThrow(yield* repo.run(tenantId))
+        if (historySource !== null) return yield* afterChoice(historySource)
+        if (config.historySource === "orders") {
+          yield* sink.fenced(lease, repo.chooseSource(tenantId, "orders", "ORDERSYNC_HISTORY_SOURCE=orders"))
+          return yield* chosen
         }
-        if (path === "reports") yield* reportsSource.run(lease, tenant, tenant.marketplaceIds)
-        // The Orders API windows: all of them, or the reports' tail and any report that failed for good.
-        for (const window of yield* repo.windows(tenantId)) {
-          if (window.status === "done") continue
-          yield* ordersSource.runWindow(lease, tenant, tenant.marketplaceIds, window)
-          yield* Effect.logInfo(`window ${window.windowIndex} done`)
+        const [first] = yield* repo.windows(tenantId)
+        if (config.historySource === "reports") {
+          yield* planReports(lease, first!, rangeEnd, rangeStart, "ORDERSYNC_HISTORY_SOURCE=reports")
+          return yield* chosen
         }
-        // The range may have ended earlier than planned (Amazon refused its end as too recent: see runWindow).
-        rangeEnd = Option.getOrThrow(yield* repo.run(tenantId)).rangeEnd
-        // Delta syncs start where the history is known complete: the range's end, or for reports the earliest
-        // moment a report may describe (a change after it is the delta sync's to list).
-        const floor = path === "reports" ? Option.getOrUndefined(yield* reportsSource.snapshotFloor(tenantId)) : undefined
-        const complete = floor !== undefined && floor < rangeEnd ? floor : rangeEnd
-        yield* sink.fenced(lease, Effect.gen(function*() {
-          const current = yield* repo.state(tenantId)
-          const cursor = Option.getOrNull(Option.flatMap(current, (s) => Option.fromNullable(s.cursor)))
-          yield* repo.finishRun(tenantId)
-          yield* repo.patchState(tenantId, {
-            status: "success",
-            doneAt: yield* now,
-            lastError: null,
-            // Unless a delta sync already went further.
-            cursor: cursor !== null && cursor > complete ? cursor : complete,
-            lastSyncAt: yield* now
-          })
+        return fetching(sample(yield* ordersSource.open(first!, { maxPages: 1 }), rangeStart, rangeEnd))
+      })
+
+      // The first page of the range is the planner's sample: it is stored like any other, and may be all there is.
+      const sample = (cursor: WindowCursor, rangeStart: Date, rangeEnd: Date): Effect.Effect<Next, PieceError> =>
+        Effect.flatMap(ordersSource.turn(lease, tenant, tenant.marketplaceIds, cursor), (result): Effect.Effect<Next, PieceError> => {
+          switch (result._tag) {
+            case "More":
+              return Effect.succeed(fetching(sample(result.cursor, rangeStart, rangeEnd)))
+            case "Wait":
+              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(sample(result.cursor, rangeStart, rangeEnd)) })
+            case "End":
+              return Effect.zipRight(choosePath(lease, result.window, rangeStart, rangeEnd), chosen)
+          }
+        })
+
+      const chosen: Effect.Effect<Next> = Effect.suspend(() =>
+        Effect.gen(function*() {
+          const run = Option.getOrThrow(yield* repo.run(tenantId))
+          yield* Effect.logInfo(`history through ${run.historySource === "reports" ? "order reports" : "the Orders API"}: ${run.historyReason}`)
+          return yield* afterChoice(run.historySource ?? "orders")
         }))
-        yield* status.publishProgress(tenantId)
-        yield* Effect.logInfo(`backfill complete`)
+
+      const afterChoice = (path: Path): Effect.Effect<Next> =>
+        path === "reports"
+          ? Effect.succeed({
+            _tag: "Work",
+            // Reports wait minutes for Amazon to write them: they do not hold a turn meanwhile.
+            turn: false,
+            work: Effect.zipRight(reportsSource.run(lease, tenant, tenant.marketplaceIds), apiWindows(path))
+          })
+          : apiWindows(path)
+
+      // The Orders API windows: all of them, or the reports' tail and any report that failed for good.
+      const apiWindows = (path: Path) =>
+        Effect.flatMap(repo.windows(tenantId), (windows) => nextWindow(path, windows.filter((w) => w.status !== "done")))
+
+      const nextWindow = (path: Path, windows: ReadonlyArray<Window>): Effect.Effect<Next> => {
+        const [window, ...rest] = windows
+        if (window === undefined) return Effect.succeed(fetching(finish(path)))
+        return Effect.map(ordersSource.open(window), (cursor) => fetching(pages(path, window, cursor, rest)))
+      }
+
+      const pages = (path: Path, window: Window, cursor: WindowCursor, rest: ReadonlyArray<Window>): Effect.Effect<Next, PieceError> =>
+        Effect.flatMap(ordersSource.turn(lease, tenant, tenant.marketplaceIds, cursor), (result): Effect.Effect<Next, PieceError> => {
+          switch (result._tag) {
+            case "More":
+              return Effect.succeed(fetching(pages(path, window, result.cursor, rest)))
+            case "Wait":
+              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(pages(path, window, result.cursor, rest)) })
+            case "End":
+              return Effect.zipRight(Effect.logInfo(`window ${window.windowIndex} done`), nextWindow(path, rest))
+          }
+        })
+
+      const finish = (path: Path): Effect.Effect<Next, PieceError> =>
+        Effect.gen(function*() {
+          // The range may have ended earlier than planned (Amazon refused its end as too recent: see OrdersSource).
+          const rangeEnd = Option.getOrThrow(yield* repo.run(tenantId)).rangeEnd
+          // Delta syncs start where the history is known complete: the range's end, or for reports the earliest
+          // moment a report may describe (a change after it is the delta sync's to list).
+          const floor = path === "reports" ? Option.getOrUndefined(yield* reportsSource.snapshotFloor(tenantId)) : undefined
+          const complete = floor !== undefined && floor < rangeEnd ? floor : rangeEnd
+          yield* sink.fenced(lease, Effect.gen(function*() {
+            const current = yield* repo.state(tenantId)
+            const cursor = Option.getOrNull(Option.flatMap(current, (s) => Option.fromNullable(s.cursor)))
+            yield* repo.finishRun(tenantId)
+            yield* repo.patchState(tenantId, {
+              status: "success",
+              doneAt: yield* now,
+              lastError: null,
+              // Unless a delta sync already went further.
+              cursor: cursor !== null && cursor > complete ? cursor : complete,
+              lastSyncAt: yield* now
+            })
+          }))
+          yield* status.publishProgress(tenantId)
+          yield* Effect.logInfo(`backfill complete`)
+          return done
+        })
+
+      return start
+    }
+
+    /** Runs the pieces one after another, each as a step under the lease; turns and quota waits come in between. */
+    const backfillUnderLease = (tenant: TenantConnection, days: number, options: RunOptions) => (lease: Lease, step: LeaseStep) =>
+      Effect.gen(function*() {
+        let next: Next = fetching(pieces(lease, tenant, days, options))
+        while (next._tag !== "Done") {
+          if (next._tag === "Wait") {
+            yield* Effect.sleep(Duration.millis(next.millis))
+            next = next.then
+          } else {
+            next = yield* (next.turn ? ordersSource.turns.withPermit(step(next.work)) : step(next.work))
+          }
+        }
       })
 
     const describeFailure = (error: { readonly _tag: string; readonly message?: string }) =>
@@ -191,8 +276,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       Effect.gen(function*() {
         yield* checkDays(days)
         const tenant = yield* tenants.get(tenantId)
-        yield* leases.withLease(tenantId, (lease) =>
-          backfillUnderLease(tenant, days, options)(lease).pipe(
+        yield* leases.withLeaseSteps(tenantId, (lease, step) =>
+          backfillUnderLease(tenant, days, options)(lease, step).pipe(
             Effect.onExit((exit) => recordFailure(lease, tenantId, exit, options))
           ), { wait: options.waitForLease ?? true })
         return yield* status.getBackfillStatus(tenantId)

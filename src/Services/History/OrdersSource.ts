@@ -13,6 +13,28 @@ const PARK_AFTER = Duration.seconds(1)
 /** Pages a backfill stores in one turn while no other tenant waits for one (with tenants waiting: one). */
 const PAGES_PER_TURN = 20
 
+/** Where a window's pages stand between two turns. */
+export interface WindowCursor {
+  readonly window: Window
+  /** Pages the window may still store (the planner's sample stores one). */
+  readonly budget: number
+  /** Page tokens refused in a row without a page in between. */
+  readonly restarts: number
+  /** Amazon refused the window's end once already (see `turn`). */
+  readonly boundRefused: boolean
+  readonly lastCommitAt: number
+}
+
+/** How a turn ended: the window is done or its budget spent, it wants another turn, or its quota says wait. */
+export type TurnResult =
+  | { readonly _tag: "End"; readonly window: Window }
+  | { readonly _tag: "More"; readonly cursor: WindowCursor }
+  | { readonly _tag: "Wait"; readonly millis: number; readonly cursor: WindowCursor }
+
+const ended = (window: Window): TurnResult => ({ _tag: "End", window })
+const more = (cursor: WindowCursor): TurnResult => ({ _tag: "More", cursor })
+const waitFor = (millis: number, cursor: WindowCursor): TurnResult => ({ _tag: "Wait", millis, cursor })
+
 /**
  * The Orders API as a history source: a window's pages (searchOrders or getOrders), paced and retried by the SP-API
  * client, each page committed through the sink with the window's checkpoint (its page token and last order).
@@ -88,94 +110,92 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
           }))
       })
 
+    /** A window's cursor before its first turn: `maxPages` is the planner's sample (one page). */
+    const open = (start: Window, options: { readonly maxPages?: number } = {}) =>
+      Effect.map(Clock.currentTimeMillis, (now): WindowCursor => ({
+        window: start,
+        budget: options.maxPages ?? Infinity,
+        restarts: 0,
+        boundRefused: false,
+        lastCommitAt: now
+      }))
+
     /**
-     * A window's pages, committed one by one, until it is done (or `maxPages` were stored: the planner's sample).
-     * Answers where the window stands. A refused page token restarts the window from its last order.
-     *
-     * Pages are fetched in turns: a tenant holds one of `ORDERSYNC_FETCHING_TENANTS` while its stream runs, for up
-     * to PAGES_PER_TURN pages or until it must wait for its quota (the stream parks). Each page is committed with its
-     * checkpoint, so the next turn opens a new stream where the last one stopped. A thousand tenants then hold a
-     * thousand small waits, not a thousand streams with a request's stack each, and they take turns in order.
+     * One turn of a window: up to PAGES_PER_TURN pages (one while other tenants wait for a turn), each committed with
+     * its checkpoint, until the window is done, its budget is spent, or the seller's quota says wait. The caller holds
+     * the turn (one of `ORDERSYNC_FETCHING_TENANTS`) and does the waiting between turns, with this stream and its
+     * stack gone: a thousand tenants then hold a thousand cursors and timers, not a thousand streams, and they take
+     * turns in order. A refused page token restarts the window from its last order.
      */
-    const runWindow = (
-      lease: Lease,
-      seller: SellerAuth,
-      marketplaceIds: ReadonlyArray<string>,
-      start: Window,
-      options: { readonly maxPages?: number } = {}
-    ) =>
+    const turn = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, cursor: WindowCursor) =>
       Effect.gen(function*() {
-        const window = yield* Ref.make(start)
-        const lastCommit = yield* Ref.make(yield* Clock.currentTimeMillis)
-        let restarts = 0
-        let boundRefused = false
-        let budget = options.maxPages ?? Infinity
-        while (budget > 0) {
-          const current = yield* Ref.get(window)
-          const query: PageQuery = {
-            family: "created",
-            after: current.queryStart,
-            before: current.endAt,
-            marketplaceIds,
-            token: Option.fromNullable(current.pageToken)
-          }
-          const stored = yield* Ref.make(0)
-          const result = yield* turns.withPermit(
-            // With others waiting for a turn, one page, then the back of the queue: every tenant's first page comes
-            // before anyone's second, and a seller's second burst page loses nothing by waiting (its quota refills
-            // meanwhile), where a tenant's first page delays every page after it (B3).
-            Effect.flatMap(turns.stats, ({ waiting }) =>
-              orders.pages(seller, query, (page) =>
-                Effect.gen(function*() {
-                  const at = yield* Clock.currentTimeMillis
-                  yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
-                  yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
-                  yield* Ref.update(stored, (n) => n + 1)
-                }), { parkAfter: PARK_AFTER }).pipe(
-                  Stream.take(Math.min(waiting > 0 ? 1 : PAGES_PER_TURN, budget)),
-                  Stream.runDrain,
-                  Effect.either
-                ))
-          )
-          budget -= yield* Ref.get(stored)
-          // The turn ended after its pages, or the window is done (no page token left).
-          if (result._tag === "Right") {
-            if ((yield* Ref.get(window)).pageToken === null) break
-            continue
-          }
-          if (result.left._tag === "QuotaWait") {
-            // Every page so far is committed with its checkpoint: wait here, with the stream gone, then go on.
-            const { attempts, millis, throttled } = result.left
-            if (attempts > 0) yield* sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: attempts, throttled }))
-            yield* Effect.sleep(Duration.millis(millis))
-            continue
-          }
-          const refused = yield* Ref.get(window)
-          if (result.left._tag === "ListingBoundRefused" && !boundRefused) {
-            // The host's clock runs ahead of Amazon's by more than the margin: end the window earlier, once (the
-            // delta sync lists what the backfill's range no longer covers).
-            boundRefused = true
-            const end = yield* client.listableUntil(seller, 2)
-            yield* Effect.logWarning(`${result.left.message}; ending window ${refused.windowIndex} at ${end.toISOString()} and retrying`)
-            yield* Ref.set(window, yield* sink.fenced(lease, repo.restartWindow(lease.tenantId, refused, end)))
-            continue
-          }
-          // Bounded: a window whose token is refused again and again without a page in between is failing.
-          restarts = refused.pages > current.pages || refused.windowIndex !== current.windowIndex ? 1 : restarts + 1
-          if (result.left._tag !== "PageTokenRejected" || restarts > 5) return yield* result.left
-          yield* Effect.logWarning(`page token refused (${result.left.reason}); restarting window ${refused.windowIndex} from its last committed order`)
-          yield* Ref.set(window, yield* sink.fenced(lease, repo.restartWindow(lease.tenantId, refused)))
+        const window = yield* Ref.make(cursor.window)
+        const lastCommit = yield* Ref.make(cursor.lastCommitAt)
+        const stored = yield* Ref.make(0)
+        const current = cursor.window
+        const query: PageQuery = {
+          family: "created",
+          after: current.queryStart,
+          before: current.endAt,
+          marketplaceIds,
+          token: Option.fromNullable(current.pageToken)
         }
-        const end = yield* Ref.get(window)
-        yield* Effect.annotateCurrentSpan({ lastWindowIndex: end.windowIndex, done: end.pageToken === null })
-        return end
+        // With others waiting for a turn, one page, then the back of the queue: every tenant's first page comes
+        // before anyone's second, and a seller's second burst page loses nothing by waiting (its quota refills
+        // meanwhile), where a tenant's first page delays every page after it (B3).
+        const { waiting } = yield* turns.stats
+        const result = yield* orders.pages(seller, query, (page) =>
+          Effect.gen(function*() {
+            const at = yield* Clock.currentTimeMillis
+            yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
+            yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
+            yield* Ref.update(stored, (n) => n + 1)
+          }), { parkAfter: PARK_AFTER }).pipe(
+            Stream.take(Math.min(waiting > 0 ? 1 : PAGES_PER_TURN, cursor.budget)),
+            Stream.runDrain,
+            Effect.either
+          )
+        const after: WindowCursor = {
+          ...cursor,
+          window: yield* Ref.get(window),
+          budget: cursor.budget - (yield* Ref.get(stored)),
+          lastCommitAt: yield* Ref.get(lastCommit)
+        }
+        // The turn ended after its pages, or the window is done (no page token left).
+        if (result._tag === "Right") {
+          return after.window.pageToken === null || after.budget <= 0 ? ended(after.window) : more(after)
+        }
+        if (result.left._tag === "QuotaWait") {
+          // Every page so far is committed with its checkpoint: the caller waits, then gives it another turn.
+          const { attempts, millis, throttled } = result.left
+          if (attempts > 0) yield* sink.fenced(lease, repo.countRequests(lease.tenantId, { requests: attempts, throttled }))
+          return after.budget <= 0 ? ended(after.window) : waitFor(millis, after)
+        }
+        const refused = after.window
+        if (result.left._tag === "ListingBoundRefused" && !cursor.boundRefused) {
+          // The host's clock runs ahead of Amazon's by more than the margin: end the window earlier, once (the
+          // delta sync lists what the backfill's range no longer covers).
+          const end = yield* client.listableUntil(seller, 2)
+          yield* Effect.logWarning(`${result.left.message}; ending window ${refused.windowIndex} at ${end.toISOString()} and retrying`)
+          const restarted = yield* sink.fenced(lease, repo.restartWindow(lease.tenantId, refused, end))
+          return more({ ...after, window: restarted, boundRefused: true })
+        }
+        // Bounded: a window whose token is refused again and again without a page in between is failing.
+        const restarts = refused.pages > current.pages || refused.windowIndex !== current.windowIndex ? 1 : cursor.restarts + 1
+        if (result.left._tag !== "PageTokenRejected" || restarts > 5) return yield* result.left
+        yield* Effect.logWarning(`page token refused (${result.left.reason}); restarting window ${refused.windowIndex} from its last committed order`)
+        const restarted = yield* sink.fenced(lease, repo.restartWindow(lease.tenantId, refused))
+        return more({ ...after, window: restarted, restarts })
       }).pipe(
+        Effect.tap((result) =>
+          result._tag === "End" ? Effect.annotateCurrentSpan({ lastWindowIndex: result.window.windowIndex, done: result.window.pageToken === null }) : Effect.void
+        ),
         Effect.withSpan("backfill.window", {
-          attributes: { tenantId: lease.tenantId, source: "orders", windowIndex: start.windowIndex },
+          attributes: { tenantId: lease.tenantId, source: "orders", windowIndex: cursor.window.windowIndex },
           captureStackTrace: false
         })
       )
 
-    return { runWindow } as const
+    return { open, turn, turns } as const
   })
 }) {}

@@ -26,10 +26,17 @@ const heldLeases = FiberRef.unsafeMake(HashMap.empty<string, Lease>())
 /** A lease this process is working under, and the signal its holder gets when the lease turns out lost. */
 interface Held {
   readonly lease: Lease
-  readonly work: Fiber.RuntimeFiber<unknown, unknown>
+  /** The piece of work running under the lease now, if any (between steps, none). */
+  work: Fiber.RuntimeFiber<unknown, unknown> | undefined
   /** Set by the heartbeat before it interrupts `work`. */
   lost: boolean
 }
+
+/**
+ * Runs one piece of work under a held lease: a lost lease interrupts it and fails it with LeaseLost, and a step
+ * begun after the loss fails at once.
+ */
+export type LeaseStep = <A, E, R>(work: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
 
 export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
   scoped: Effect.gen(function*() {
@@ -175,7 +182,7 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         if (!renewed.has(h.lease) && working.get(h.lease.tenantId) === h) {
           working.delete(h.lease.tenantId)
           h.lost = true
-          yield* Fiber.interruptFork(h.work)
+          if (h.work !== undefined) yield* Fiber.interruptFork(h.work)
         }
       }
     }).pipe(Effect.catchAllDefect((defect) => Effect.logWarning("lease heartbeat failed; retrying at the next beat", defect)))
@@ -212,14 +219,19 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
 
     const current = (tenantId: string) => Effect.map(FiberRef.get(heldLeases), HashMap.get(tenantId))
 
-    /** Runs `use` holding the tenant's lease (reusing one this fiber holds), heartbeating, released afterwards. */
-    const withLease = <A, E, R>(
+    /**
+     * Runs `use` holding the tenant's lease (reusing one this fiber holds), renewed by the heartbeat, released
+     * afterwards. `use` does its work in steps (`LeaseStep`): between two steps it holds the lease and nothing else, so
+     * a backfill waiting minutes for its quota waits with a shallow stack (see Backfill).
+     */
+    const withLeaseSteps = <A, E, R>(
       tenantId: string,
-      use: (lease: Lease) => Effect.Effect<A, E, R>,
+      use: (lease: Lease, step: LeaseStep) => Effect.Effect<A, E, R>,
       options: { readonly wait: boolean } = { wait: true }
     ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> =>
       Effect.flatMap(current(tenantId), (held) => {
-        if (Option.isSome(held)) return use(held.value)
+        // Already inside a step under this lease (the daemon's tenant fiber): the steps run inline.
+        if (Option.isSome(held)) return use(held.value, (work) => work)
         const acquire = options.wait
           ? claimWaiting(tenantId)
           : Effect.flatMap(claim(tenantId), (lease) =>
@@ -235,33 +247,52 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
                     })
                   ))
             }))
-        return Effect.acquireUseRelease(
-          acquire,
-          (lease) => adopt(lease, use),
-          release
+        return Effect.acquireUseRelease(acquire, (lease) => hold(lease, (step) => use(lease, step)), release)
+      })
+
+    /** Runs `use` holding the tenant's lease (reusing one this fiber holds), heartbeating, released afterwards. */
+    const withLease = <A, E, R>(
+      tenantId: string,
+      use: (lease: Lease) => Effect.Effect<A, E, R>,
+      options: { readonly wait: boolean } = { wait: true }
+    ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> => withLeaseSteps(tenantId, (lease, step) => step(use(lease)), options)
+
+    /**
+     * Keeps `lease` renewed by the heartbeat while `use` runs, and hands `use` the step that runs a piece of work as
+     * the lease's work fiber, so that the heartbeat can interrupt it. An interruption from outside waits for the piece
+     * to finish its finalizers (the page being committed, the status being recorded) before returning, so the
+     * caller's release comes strictly after them.
+     */
+    const hold = <A, E, R>(lease: Lease, use: (step: LeaseStep) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
+      Effect.suspend(() => {
+        const held: Held = { lease, work: undefined, lost: false }
+        const lost = () => new LeaseLost({ tenantId: lease.tenantId })
+        const step: LeaseStep = (work) =>
+          Effect.gen(function*() {
+            if (held.lost) return yield* lost()
+            const fiber = yield* Effect.fork(work.pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))))
+            held.work = fiber
+            const exit = yield* Fiber.await(fiber).pipe(
+              Effect.onInterrupt(() => Fiber.interrupt(fiber)),
+              Effect.ensuring(Effect.sync(() => held.work === fiber && (held.work = undefined)))
+            )
+            if (held.lost) return yield* lost()
+            return yield* exit
+          })
+        // From here the heartbeat renews the lease; if it finds it lost, it sets `lost` and interrupts the step.
+        working.set(lease.tenantId, held)
+        return use(step).pipe(
+          Effect.ensuring(Effect.sync(() => working.get(lease.tenantId) === held && working.delete(lease.tenantId)))
         )
       })
 
     /**
      * Runs `use` under a lease already claimed (the daemon's claim loop), heartbeating; does not release it. A lost
-     * lease interrupts `use` and fails with LeaseLost. An interruption from outside waits for `use` to finish its
-     * finalizers (the page being committed, the status being recorded) before returning, so the caller's release
-     * comes strictly after them.
+     * lease interrupts `use` and fails with LeaseLost.
      */
     const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
-      Effect.gen(function*() {
-        const work = yield* Effect.fork(use(lease).pipe(Effect.locallyWith(heldLeases, HashMap.set(lease.tenantId, lease))))
-        // From here the heartbeat renews the lease; if it finds it lost, it sets `lost` and interrupts `work`.
-        const held: Held = { lease, work, lost: false }
-        working.set(lease.tenantId, held)
-        const exit = yield* Fiber.await(work).pipe(
-          Effect.onInterrupt(() => Fiber.interrupt(work)),
-          Effect.ensuring(Effect.sync(() => working.get(lease.tenantId) === held && working.delete(lease.tenantId)))
-        )
-        if (held.lost) return yield* new LeaseLost({ tenantId: lease.tenantId })
-        return yield* exit
-      })
+      hold(lease, (step) => step(use(lease)))
 
-    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, withLease, withLeaseSteps, adopt, current } as const
   })
 }) {}
