@@ -1,6 +1,6 @@
 import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Clock, Duration, Effect, Exit, Option } from "effect"
-import { CredentialsRevoked, DatabaseUnavailable, InvalidRequest } from "../Domain/Errors.js"
+import { CredentialsRevoked, DatabaseUnavailable, InvalidRequest, type LeaseLost } from "../Domain/Errors.js"
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Delta } from "./Delta.js"
 import { BackfillConfig, ReportsConfig } from "./History/BackfillConfig.js"
@@ -12,7 +12,7 @@ import { Orders } from "./Orders.js"
 import { SpApiClient } from "./SpApi/SpApiClient.js"
 import { Status } from "./Status.js"
 import { notifyTrigger } from "./Daemon/Triggers.js"
-import { type Lease, type LeaseStep, Leases } from "./Store/Leases.js"
+import { type Lease, Leases } from "./Store/Leases.js"
 import { SyncStateRepo, type Window } from "./Store/SyncStateRepo.js"
 import { type TenantConnection, Tenants } from "./Store/Tenants.js"
 
@@ -234,7 +234,13 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
     }
 
     /** Runs the pieces one after another, each as a step under the lease; turns and quota waits come in between. */
-    const backfillUnderLease = (tenant: TenantConnection, days: number, options: RunOptions) => (lease: Lease, step: LeaseStep) =>
+    const drive = (
+      lease: Lease,
+      tenant: TenantConnection,
+      days: number,
+      options: RunOptions,
+      step: (work: Effect.Effect<Next, PieceError>) => Effect.Effect<Next, PieceError | LeaseLost | DatabaseUnavailable>
+    ) =>
       Effect.gen(function*() {
         let next: Next = fetching(pieces(lease, tenant, days, options))
         while (next._tag !== "Done") {
@@ -271,21 +277,40 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         yield* sink.fenced(lease, repo.patchState(tenantId, { status: "failed", lastError: reason })).pipe(Effect.ignore)
       })
 
-    /** Fetches every order created in the last `days` days (default 365) into "Order"; resumes a run left half done. */
+    /**
+     * Fetches every order created in the last `days` days (default 365) into "Order"; resumes a run left half done.
+     *
+     * The run's span, log annotation and database-error mapping wrap each of its pieces, not the run: a backfill
+     * waiting for its quota between two pieces is then this function's few frames, its lease, its window's cursor and
+     * a timer (ten thousand waiting tenants in one process: B3). The lease is taken and given back as with
+     * acquireUseRelease: an interruption cannot leave it claimed, and it is released after the outcome is recorded.
+     */
     const runInitialBackfill = (tenantId: string, days: number = DEFAULT_BACKFILL_DAYS, options: RunOptions = {}) =>
-      Effect.gen(function*() {
-        yield* checkDays(days)
-        const tenant = yield* tenants.get(tenantId)
-        yield* leases.withLeaseSteps(tenantId, (lease, step) =>
-          backfillUnderLease(tenant, days, options)(lease, step).pipe(
-            Effect.onExit((exit) => recordFailure(lease, tenantId, exit, options))
-          ), { wait: options.waitForLease ?? true })
-        return yield* status.getBackfillStatus(tenantId)
-      }).pipe(
-        databaseFailures,
-        Effect.annotateLogs("tenantId", tenantId),
-        Effect.withSpan("runInitialBackfill", { attributes: { tenantId, days } })
-      )
+      Effect.useSpan("runInitialBackfill", { attributes: { tenantId, days }, captureStackTrace: false }, (span) => {
+        const within = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          effect.pipe(databaseFailures, Effect.annotateLogs("tenantId", tenantId), Effect.withParentSpan(span))
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            yield* within(restore(checkDays(days)))
+            const tenant = yield* within(restore(tenants.get(tenantId)))
+            const reused = yield* leases.current(tenantId)
+            const lease = Option.isSome(reused)
+              ? reused.value
+              : yield* within(leases.acquire(tenantId, { wait: options.waitForLease ?? true }))
+            // Under a lease this fiber already holds (the daemon's tenant fiber), the pieces run inline.
+            const held = Option.isSome(reused) ? undefined : yield* leases.register(lease)
+            const step = (work: Effect.Effect<Next, PieceError>) => held === undefined ? within(work) : held.step(within(work))
+            const exit = yield* Effect.exit(restore(drive(lease, tenant, days, options, step)))
+            yield* within(recordFailure(lease, tenantId, exit, options))
+            if (held !== undefined) {
+              yield* held.unregister
+              yield* within(leases.release(lease))
+            }
+            yield* exit
+            return yield* within(restore(status.getBackfillStatus(tenantId)))
+          })
+        )
+      })
 
     /** Fetches what changed since the cursor (minus an overlap for late orders) up to Amazon's now minus 2 minutes. */
     const runOrdersDeltaSync = (tenantId: string, options: Pick<RunOptions, "waitForLease"> = {}) =>

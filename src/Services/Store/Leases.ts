@@ -33,8 +33,7 @@ interface Held {
 }
 
 /**
- * Runs one piece of work under a held lease: a lost lease interrupts it and fails it with LeaseLost, and a step
- * begun after the loss fails at once.
+ * Runs one piece of work under a registered lease (see `Leases.register`).
  */
 export type LeaseStep = <A, E, R>(work: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
 
@@ -219,52 +218,33 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
 
     const current = (tenantId: string) => Effect.map(FiberRef.get(heldLeases), HashMap.get(tenantId))
 
-    /**
-     * Runs `use` holding the tenant's lease (reusing one this fiber holds), renewed by the heartbeat, released
-     * afterwards. `use` does its work in steps (`LeaseStep`): between two steps it holds the lease and nothing else, so
-     * a backfill waiting minutes for its quota waits with a shallow stack (see Backfill).
-     */
-    const withLeaseSteps = <A, E, R>(
-      tenantId: string,
-      use: (lease: Lease, step: LeaseStep) => Effect.Effect<A, E, R>,
-      options: { readonly wait: boolean } = { wait: true }
-    ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> =>
-      Effect.flatMap(current(tenantId), (held) => {
-        // Already inside a step under this lease (the daemon's tenant fiber): the steps run inline.
-        if (Option.isSome(held)) return use(held.value, (work) => work)
-        const acquire = options.wait
-          ? claimWaiting(tenantId)
-          : Effect.flatMap(claim(tenantId), (lease) =>
-            Option.match(lease, {
-              onSome: Effect.succeed,
-              onNone: () =>
-                Effect.flatMap(holder(tenantId), (h) =>
-                  Effect.fail(
-                    new LeaseHeld({
-                      tenantId,
-                      owner: Option.getOrElse(Option.map(h, (x) => x.owner), () => "another process"),
-                      expiresAt: Option.getOrElse(Option.map(h, (x) => x.expiresAt), () => new Date())
-                    })
-                  ))
-            }))
-        return Effect.acquireUseRelease(acquire, (lease) => hold(lease, (step) => use(lease, step)), release)
-      })
-
-    /** Runs `use` holding the tenant's lease (reusing one this fiber holds), heartbeating, released afterwards. */
-    const withLease = <A, E, R>(
-      tenantId: string,
-      use: (lease: Lease) => Effect.Effect<A, E, R>,
-      options: { readonly wait: boolean } = { wait: true }
-    ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> => withLeaseSteps(tenantId, (lease, step) => step(use(lease)), options)
+    /** Claims the tenant's lease: waiting up to one TTL for a holder that may be dead, or failing at once with LeaseHeld. */
+    const acquire = (tenantId: string, options: { readonly wait: boolean } = { wait: true }): Effect.Effect<Lease, LeaseHeld> =>
+      options.wait
+        ? claimWaiting(tenantId)
+        : Effect.flatMap(claim(tenantId), (lease) =>
+          Option.match(lease, {
+            onSome: Effect.succeed,
+            onNone: () =>
+              Effect.flatMap(holder(tenantId), (h) =>
+                Effect.fail(
+                  new LeaseHeld({
+                    tenantId,
+                    owner: Option.getOrElse(Option.map(h, (x) => x.owner), () => "another process"),
+                    expiresAt: Option.getOrElse(Option.map(h, (x) => x.expiresAt), () => new Date())
+                  })
+                ))
+          }))
 
     /**
-     * Keeps `lease` renewed by the heartbeat while `use` runs, and hands `use` the step that runs a piece of work as
-     * the lease's work fiber, so that the heartbeat can interrupt it. An interruption from outside waits for the piece
-     * to finish its finalizers (the page being committed, the status being recorded) before returning, so the
-     * caller's release comes strictly after them.
+     * Puts `lease` under the heartbeat until `unregister`, and answers the step that runs a piece of work as the
+     * lease's work fiber: a lost lease interrupts the piece and fails it with LeaseLost, and a piece begun after the
+     * loss fails at once. Between pieces the lease holds no fiber: a backfill waiting minutes for its quota holds its
+     * lease and a timer (see Backfill). An interruption from outside waits for the piece to finish its finalizers
+     * (the page being committed) before returning, so whatever comes after it (a release) comes strictly after them.
      */
-    const hold = <A, E, R>(lease: Lease, use: (step: LeaseStep) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
-      Effect.suspend(() => {
+    const register = (lease: Lease) =>
+      Effect.sync(() => {
         const held: Held = { lease, work: undefined, lost: false }
         const lost = () => new LeaseLost({ tenantId: lease.tenantId })
         const step: LeaseStep = (work) =>
@@ -279,20 +259,32 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
             if (held.lost) return yield* lost()
             return yield* exit
           })
-        // From here the heartbeat renews the lease; if it finds it lost, it sets `lost` and interrupts the step.
+        // From here the heartbeat renews the lease; if it finds it lost, it sets `lost` and interrupts the piece.
         working.set(lease.tenantId, held)
-        return use(step).pipe(
-          Effect.ensuring(Effect.sync(() => working.get(lease.tenantId) === held && working.delete(lease.tenantId)))
-        )
+        const unregister = Effect.sync(() => {
+          if (working.get(lease.tenantId) === held) working.delete(lease.tenantId)
+        })
+        return { step, unregister } as const
       })
+
+    /** Runs `use` holding the tenant's lease (reusing one this fiber holds), heartbeating, released afterwards. */
+    const withLease = <A, E, R>(
+      tenantId: string,
+      use: (lease: Lease) => Effect.Effect<A, E, R>,
+      options: { readonly wait: boolean } = { wait: true }
+    ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> =>
+      Effect.flatMap(current(tenantId), (held) =>
+        Option.isSome(held)
+          ? use(held.value)
+          : Effect.acquireUseRelease(acquire(tenantId, options), (lease) => adopt(lease, use), release))
 
     /**
      * Runs `use` under a lease already claimed (the daemon's claim loop), heartbeating; does not release it. A lost
      * lease interrupts `use` and fails with LeaseLost.
      */
     const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
-      hold(lease, (step) => step(use(lease)))
+      Effect.acquireUseRelease(register(lease), ({ step }) => step(use(lease)), ({ unregister }) => unregister)
 
-    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, withLease, withLeaseSteps, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, acquire, register, withLease, adopt, current } as const
   })
 }) {}
