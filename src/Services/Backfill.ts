@@ -301,12 +301,14 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             const held = Option.isSome(reused) ? undefined : yield* leases.register(lease)
             const step = (work: Effect.Effect<Next, PieceError>) => held === undefined ? within(work) : held.step(within(work))
             const exit = yield* Effect.exit(restore(drive(lease, tenant, days, options, step)))
-            yield* within(recordFailure(lease, tenantId, exit, options))
+            // Whatever happens to the outcome's record (the database may be gone), the lease is let go.
+            const recorded = yield* Effect.exit(within(recordFailure(lease, tenantId, exit, options)))
             if (held !== undefined) {
               yield* held.unregister
               yield* within(leases.release(lease))
             }
             yield* exit
+            yield* recorded
             return yield* within(restore(status.getBackfillStatus(tenantId)))
           })
         )

@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, Option, Schedule } from "effect"
 import { Leases } from "../../src/Services/Store/Leases.js"
 import { TestSql } from "../support/Database.js"
 
@@ -35,5 +35,32 @@ describe("leases", () => {
       yield* Effect.sleep("2 seconds")
       expect(yield* expiresInMs("lease-b")).toBeGreaterThan(1000)
       yield* Fiber.interrupt(workB)
+    }).pipe(Effect.provide(LeasesTest)), 30_000)
+
+  it.live("a lease lost between two steps (a backfill waiting for its quota) fails the next step without running it", () =>
+    Effect.gen(function*() {
+      const leases = yield* Leases
+      const sql = yield* SqlClient.SqlClient
+      const lease = Option.getOrThrow(yield* leases.claim("lease-c"))
+      const { step, unregister } = yield* leases.register(lease)
+      expect(yield* step(Effect.succeed("a page"))).toBe("a page")
+      // Between steps the heartbeat still renews it: past the TTL it is held.
+      yield* Effect.sleep("4 seconds")
+      expect(yield* expiresInMs("lease-c")).toBeGreaterThan(1000)
+      // Taken over while no step runs: once the heartbeat has seen it, a step fails at once and its work never runs.
+      yield* sql`UPDATE "OrderSyncLease" SET "owner" = 'other', "epoch" = "epoch" + 1 WHERE "tenantId" = 'lease-c'`.pipe(Effect.orDie)
+      const failed = yield* step(Effect.void).pipe(
+        Effect.flip,
+        Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 50 })
+      )
+      expect(failed._tag).toBe("LeaseLost")
+      let ran = false
+      const exit = yield* Effect.exit(step(Effect.sync(() => (ran = true))))
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error._tag : exit).toBe("LeaseLost")
+      expect(ran).toBe(false)
+      // The other process's lease is untouched by ours.
+      const [row] = yield* sql<{ owner: string }>`SELECT "owner" FROM "OrderSyncLease" WHERE "tenantId" = 'lease-c'`.pipe(Effect.orDie)
+      expect(row!.owner).toBe("other")
+      yield* unregister
     }).pipe(Effect.provide(LeasesTest)), 30_000)
 })
