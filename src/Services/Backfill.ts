@@ -152,18 +152,22 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         return fetching(sample(yield* ordersSource.open(first!, { maxPages: 1 }), rangeStart, rangeEnd))
       })
 
-      // The first page of the range is the planner's sample: it is stored like any other, and may be all there is.
-      const sample = (cursor: WindowCursor, rangeStart: Date, rangeEnd: Date): Effect.Effect<Next, PieceError> =>
+      /** A window's turns until it ends (done, or its budget spent), a wait for the quota between two when need be. */
+      const windowTurns = (cursor: WindowCursor, ended: (window: Window) => Effect.Effect<Next, PieceError>): Effect.Effect<Next, PieceError> =>
         Effect.flatMap(ordersSource.turn(lease, tenant, tenant.marketplaceIds, cursor), (result): Effect.Effect<Next, PieceError> => {
           switch (result._tag) {
             case "More":
-              return Effect.succeed(fetching(sample(result.cursor, rangeStart, rangeEnd)))
+              return Effect.succeed(fetching(windowTurns(result.cursor, ended)))
             case "Wait":
-              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(sample(result.cursor, rangeStart, rangeEnd)) })
+              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(windowTurns(result.cursor, ended)) })
             case "End":
-              return Effect.zipRight(choosePath(lease, result.window, rangeStart, rangeEnd), chosen)
+              return ended(result.window)
           }
         })
+
+      // The first page of the range is the planner's sample: it is stored like any other, and may be all there is.
+      const sample = (cursor: WindowCursor, rangeStart: Date, rangeEnd: Date) =>
+        windowTurns(cursor, (sampled) => Effect.zipRight(choosePath(lease, sampled, rangeStart, rangeEnd), chosen))
 
       const chosen: Effect.Effect<Next> = Effect.suspend(() =>
         Effect.gen(function*() {
@@ -192,17 +196,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         return Effect.map(ordersSource.open(window), (cursor) => fetching(pages(path, window, cursor, rest)))
       }
 
-      const pages = (path: Path, window: Window, cursor: WindowCursor, rest: ReadonlyArray<Window>): Effect.Effect<Next, PieceError> =>
-        Effect.flatMap(ordersSource.turn(lease, tenant, tenant.marketplaceIds, cursor), (result): Effect.Effect<Next, PieceError> => {
-          switch (result._tag) {
-            case "More":
-              return Effect.succeed(fetching(pages(path, window, result.cursor, rest)))
-            case "Wait":
-              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(pages(path, window, result.cursor, rest)) })
-            case "End":
-              return Effect.zipRight(Effect.logInfo(`window ${window.windowIndex} done`), nextWindow(path, rest))
-          }
-        })
+      const pages = (path: Path, window: Window, cursor: WindowCursor, rest: ReadonlyArray<Window>) =>
+        windowTurns(cursor, () => Effect.zipRight(Effect.logInfo(`window ${window.windowIndex} done`), nextWindow(path, rest)))
 
       const finish = (path: Path): Effect.Effect<Next, PieceError> =>
         Effect.gen(function*() {
