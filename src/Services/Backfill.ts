@@ -288,20 +288,12 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           Effect.gen(function*() {
             yield* within(restore(checkDays(days)))
             const tenant = yield* within(restore(tenants.get(tenantId)))
-            const reused = yield* leases.current(tenantId)
-            const lease = Option.isSome(reused)
-              ? reused.value
-              : yield* within(leases.acquire(tenantId, { wait: options.waitForLease ?? true }))
             // Under a lease this fiber already holds (the daemon's tenant fiber), the pieces run inline.
-            const held = Option.isSome(reused) ? undefined : yield* leases.register(lease)
-            const step = (work: Effect.Effect<Next, PieceError>) => held === undefined ? within(work) : held.step(within(work))
-            const exit = yield* Effect.exit(restore(drive(lease, tenant, days, options, step)))
+            const { lease, letGo, step } = yield* within(leases.hold(tenantId, { wait: options.waitForLease ?? true }))
+            const exit = yield* Effect.exit(restore(drive(lease, tenant, days, options, (work) => step(within(work)))))
             // Whatever happens to the outcome's record (the database may be gone), the lease is let go.
             const recorded = yield* Effect.exit(within(recordFailure(lease, tenantId, exit, options)))
-            if (held !== undefined) {
-              yield* held.unregister
-              yield* within(leases.release(lease))
-            }
+            yield* within(letGo)
             yield* exit
             yield* recorded
             return yield* within(restore(status.getBackfillStatus(tenantId)))

@@ -267,16 +267,28 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
         return { step, unregister } as const
       })
 
+    /**
+     * The tenant's lease for a run: the one this fiber already holds (its steps then run inline, and `letGo` does
+     * nothing), or one claimed and registered now, which `letGo` unregisters and releases. Take it uninterruptibly
+     * and let it go whatever happens (as `withLease` does), or it stays claimed.
+     */
+    const hold = (tenantId: string, options: { readonly wait: boolean } = { wait: true }) =>
+      Effect.flatMap(current(tenantId), (held) => {
+        if (Option.isSome(held)) {
+          const inline: LeaseStep = (work) => work
+          return Effect.succeed({ lease: held.value, step: inline, letGo: Effect.void })
+        }
+        return Effect.flatMap(acquire(tenantId, options), (lease) =>
+          Effect.map(register(lease), ({ step, unregister }) => ({ lease, step, letGo: Effect.zipRight(unregister, release(lease)) })))
+      })
+
     /** Runs `use` holding the tenant's lease (reusing one this fiber holds), heartbeating, released afterwards. */
     const withLease = <A, E, R>(
       tenantId: string,
       use: (lease: Lease) => Effect.Effect<A, E, R>,
       options: { readonly wait: boolean } = { wait: true }
     ): Effect.Effect<A, E | LeaseHeld | LeaseLost, R> =>
-      Effect.flatMap(current(tenantId), (held) =>
-        Option.isSome(held)
-          ? use(held.value)
-          : Effect.acquireUseRelease(acquire(tenantId, options), (lease) => adopt(lease, use), release))
+      Effect.acquireUseRelease(hold(tenantId, options), ({ lease, step }) => step(use(lease)), ({ letGo }) => letGo)
 
     /**
      * Runs `use` under a lease already claimed (the daemon's claim loop), heartbeating; does not release it. A lost
@@ -285,6 +297,6 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
     const adopt = <A, E, R>(lease: Lease, use: (lease: Lease) => Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
       Effect.acquireUseRelease(register(lease), ({ step }) => step(use(lease)), ({ unregister }) => unregister)
 
-    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, acquire, register, withLease, adopt, current } as const
+    return { owner, ttl, claim, claimAvailable, claimFree, freeAmong, holder, release, releaseAll, fence, fenceBackfill, backfillFence, hold, register, withLease, adopt, current } as const
   })
 }) {}
