@@ -4,7 +4,7 @@
  * hands back one JSON result (`writeChildResult`). With `deltaSeconds`, the backfilled tenants then go on in delta
  * mode: the daemon claims them all in this process and runs their delta syncs, measured for that long.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks"
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
 import { Duration, Effect, Exit, Logger, LogLevel, Metric, Option, Redacted, Schedule, Tracer } from "effect"
 import { Backfill } from "../src/Services/Backfill.js"
 import { Daemon } from "../src/Services/Daemon.js"
@@ -81,9 +81,60 @@ export interface ChildResult {
     readonly seconds: number
   }>
   readonly delta?: DeltaModeResult
+  /** Garbage collection during the backfills: pauses by kind (seconds, count), from `perf_hooks`. */
+  readonly gc: GcSummary
+}
+
+export interface GcSummary {
+  readonly scavengeSeconds: number
+  readonly scavenges: number
+  readonly markCompactSeconds: number
+  readonly markCompacts: number
+  readonly otherSeconds: number
+}
+
+/** Sums the main thread's GC pauses by kind until stopped. */
+const gcObserver = () => {
+  const sums = { scavengeSeconds: 0, scavenges: 0, markCompactSeconds: 0, markCompacts: 0, otherSeconds: 0 }
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = ((entry as { detail?: { kind?: number } }).detail)?.kind
+      const seconds = entry.duration / 1000
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) (sums.scavengeSeconds += seconds, sums.scavenges += 1)
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) (sums.markCompactSeconds += seconds, sums.markCompacts += 1)
+      else sums.otherSeconds += seconds
+    }
+  })
+  observer.observe({ entryTypes: ["gc"] })
+  const round3 = (n: number) => Math.round(n * 1000) / 1000
+  return {
+    stop: (): GcSummary => {
+      observer.disconnect()
+      return { ...sums, scavengeSeconds: round3(sums.scavengeSeconds), markCompactSeconds: round3(sums.markCompactSeconds), otherSeconds: round3(sums.otherSeconds) }
+    }
+  }
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput
+
+/**
+ * BENCH_ALLOCATION_PROFILE=<file> (experiments): V8's sampling heap profiler over the backfills, counting objects the
+ * garbage collector has already taken too, so the profile says where the allocation rate comes from.
+ */
+const allocationProfile = async () => {
+  const file = process.env.BENCH_ALLOCATION_PROFILE
+  if (file === undefined) return async () => {}
+  const { Session } = await import("node:inspector/promises")
+  const { writeFile } = await import("node:fs/promises")
+  const session = new Session()
+  session.connect()
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  return async () => {
+    const { profile } = await session.post("HeapProfiler.stopSampling")
+    await writeFile(file, JSON.stringify(profile))
+    session.disconnect()
+  }
+}
 const toMb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 
 /** [seconds since the start, RSS MB, heap used MB] every `everyMs` until stopped (the last sample at the stop). */
@@ -177,11 +228,13 @@ const program = Effect.gen(function*() {
       refreshToken: Redacted.make(`Atzr|${tenantId}`)
     }), { concurrency: 8, discard: true })
 
+  const stopAllocationProfile = yield* Effect.promise(allocationProfile)
   const rss = rssSampler(50)
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
   const started = performance.now()
   const cpuAtStart = process.cpuUsage()
+  const gc = gcObserver()
   const timeline = timelineSampler((input.timelineSeconds ?? 5) * 1000)
   const milestones: Array<ChildResult["milestones"][number]> = []
   const pending = [...(input.milestones ?? [])]
@@ -215,6 +268,8 @@ const program = Effect.gen(function*() {
     ), { concurrency: input.concurrency })
   const wallSeconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuAtStart)
+  const gcSummary = gc.stop()
+  yield* Effect.promise(stopAllocationProfile)
   timeline.stop()
   yield* watch
   yield* watcher.interruptAsFork(watcher.id())
@@ -231,6 +286,7 @@ const program = Effect.gen(function*() {
     peakHeapTotalMb: toMb(rss.peakHeapTotal()),
     peakHeapUsedMb: toMb(rss.peakHeapUsed()),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    gc: gcSummary,
     failed: results.filter((r) => r._tag === "Left" || r.right.initialBackfillStatus !== "success").length,
     tenants: runs.flatMap(({ tenantId, run, result }) =>
       Option.isSome(run)

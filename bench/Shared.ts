@@ -109,7 +109,14 @@ export const runChild = async <A>(
   try {
     const child = spawn(process.execPath, ["--expose-gc", ...extraFlags, ...nodeArgs, path.join(repoRoot, "dist/bench", script), JSON.stringify(input)], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "Warning", BENCH_RESULT_FILE: resultFile, ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        LOG_LEVEL: "Warning",
+        BENCH_RESULT_FILE: resultFile,
+        ...(process.env.BENCH_ALLOCATION_PROFILE ? { BENCH_ALLOCATION_PROFILE: process.env.BENCH_ALLOCATION_PROFILE } : {}),
+        ...env
+      },
       stdio: ["ignore", "pipe", "pipe"]
     })
     child.stdout.setEncoding("utf8")

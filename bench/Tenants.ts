@@ -86,7 +86,8 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
       process.stderr.write(
         `  B3 rep ${rep + 1}/${reps}: alone ${alone.wallSeconds.toFixed(1)} s, ${count} tenants ${many.wallSeconds.toFixed(1)} s ` +
           `(ratio ${(many.wallSeconds / alone.wallSeconds).toFixed(3)}), peak RSS ${many.peakRssMb} MB, ELD p99 ${many.eventLoopDelayP99Ms.toFixed(1)} ms, ` +
-          `engine CPU ${many.cpuSeconds.toFixed(1)} s (${((many.cpuSeconds / pages) * 1000).toFixed(1)} ms/page), machine busy ${(machine.busyFraction * 100).toFixed(0)}%\n`
+          `engine CPU ${many.cpuSeconds.toFixed(1)} s (${((many.cpuSeconds / pages) * 1000).toFixed(1)} ms/page), machine busy ${(machine.busyFraction * 100).toFixed(0)}%, ` +
+          `GC ${many.gc.scavengeSeconds.toFixed(1)} s in ${many.gc.scavenges} scavenges + ${many.gc.markCompactSeconds.toFixed(1)} s in ${many.gc.markCompacts} mark-compacts\n`
       )
       if (many.delta !== undefined) {
         const d = many.delta
@@ -140,6 +141,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb"], rows: first.timeline },
     engineCpuSeconds: round(first.cpuSeconds, 1),
     engineCpuMsPerPage: round((first.cpuSeconds / Math.max(1, pages)) * 1000, 2),
+    engineGc: first.gc,
     machineBusyFraction: runs[0]!.cpu.busyFraction,
     requests,
     throttled,

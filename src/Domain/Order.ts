@@ -13,7 +13,10 @@ export class Order extends Schema.Class<Order>("Order")({
   totalAmount: Schema.NullOr(Schema.String),
   currency: Schema.NullOr(Schema.String),
   itemsCount: Schema.NullOr(Schema.Int),
-  /** The order exactly as Amazon sent it. */
+  /**
+   * The order exactly as Amazon sent it; null when the database takes it from the page's text instead (see
+   * `OrdersDocument` and `DecodeOptions`).
+   */
   raw: Schema.Unknown
 }) {}
 

@@ -54,6 +54,9 @@ const withText = <A, I>(schema: Schema.Schema<A, I>): BodyDecoder<{ readonly bod
 
 const iso = (date: Date) => date.toISOString()
 
+/** A page's orders are stored with their `raw` taken from the page's text (its document), so they need not keep it. */
+const inDocument = { rawInDocument: true } as const
+
 /** An Orders API version: how to ask for a page and how to read one. */
 interface Source {
   readonly operation: string
@@ -93,7 +96,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
           ),
           Effect.map((response) =>
             new Page(
-              { decoded: response.body.body.orders.map(decode2026), document: { text: response.body.text, path: ["orders"] } },
+              { decoded: response.body.body.orders.map((order) => decode2026(order, inDocument)), document: { text: response.body.text, path: ["orders"] } },
               Option.fromNullable(response.body.body.pagination?.nextToken),
               response.attempts,
               response.throttled
@@ -120,7 +123,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
         }, withText(GetOrdersBody), budget, options).pipe(
           Effect.map((response) =>
             new Page(
-              { decoded: response.body.body.payload.Orders.map(decodeV0), document: { text: response.body.text, path: ["payload", "Orders"] } },
+              { decoded: response.body.body.payload.Orders.map((order) => decodeV0(order, inDocument)), document: { text: response.body.text, path: ["payload", "Orders"] } },
               Option.fromNullable(response.body.body.payload.NextToken),
               response.attempts,
               response.throttled

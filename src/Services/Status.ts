@@ -81,8 +81,10 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
     }
 
     /** Sets the progress gauge from the checkpoints: after every committed chunk of a backfill, not only when asked. */
-    const publishProgress = (tenantId: string) =>
-      Effect.flatMap(repo.coverage(tenantId), (coverage) => Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), coverage))
+    const publishProgress = (tenantId: string) => Effect.flatMap(repo.coverage(tenantId), (coverage) => setProgress(tenantId, coverage))
+
+    /** Sets the progress gauge to a coverage already known (a page commit reads it in its own statement). */
+    const setProgress = (tenantId: string, coverage: number) => Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), coverage)
 
     const getBackfillStatus = (tenantId: string) =>
       Effect.gen(function*() {
@@ -98,7 +100,7 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
         const s = Option.getOrNull(state)
         const done = s?.initialBackfillStatus === "success"
         const progress = progressOf(run, windows, reports, done)
-        yield* Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), progress.coverage)
+        yield* setProgress(tenantId, progress.coverage)
         return new BackfillStatus({
           tenantId,
           initialBackfillDays: s?.initialBackfillDays ?? null,
@@ -114,6 +116,6 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
         })
       })
 
-    return { publishProgress, getBackfillStatus } as const
+    return { publishProgress, setProgress, getBackfillStatus } as const
   })
 }) {}

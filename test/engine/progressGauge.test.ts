@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Metric } from "effect"
 import { Backfill } from "../../src/Services/Backfill.js"
 import { backfillProgress } from "../../src/Services/Metrics.js"
+import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
 import { scoped as simulator } from "../../src/Simulator/index.js"
 import { addSellers, engineFor, testSeller } from "../support/Engine.js"
 
@@ -17,11 +18,23 @@ describe("the progress gauge", () => {
         yield* addSellers(sim)
         const gauge = Metric.tagged(backfillProgress, "tenant", "watched")
         const run = yield* Effect.fork((yield* Backfill).runInitialBackfill("watched", 365))
+        const repo = yield* SyncStateRepo
         const seen: Array<number> = []
+        // The gauge is set from each page's own statement (PageCommits); between two commits it must equal the
+        // coverage read afresh from the checkpoints.
+        let compared = 0
         while (run.unsafePoll() === null) {
-          seen.push((yield* Metric.value(gauge)).value)
+          const before = (yield* Metric.value(gauge)).value
+          const fresh = yield* repo.coverage("watched")
+          const after = (yield* Metric.value(gauge)).value
+          seen.push(before)
+          if (before === after && before > 0 && run.unsafePoll() === null) {
+            expect(fresh).toBe(before)
+            compared++
+          }
           yield* Effect.sleep("100 millis")
         }
+        expect(compared).toBeGreaterThan(3)
         yield* Fiber.join(run)
         const between = seen.filter((v) => v > 0 && v < 1)
         expect(between.length).toBeGreaterThan(3)

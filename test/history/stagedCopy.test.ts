@@ -6,7 +6,7 @@ import { OrderRepo, stageOrders } from "../../src/Services/Store/OrderRepo.js"
 import { TestSql } from "../support/Database.js"
 
 // A report's chunks reach "Order" through COPY (text format) into a staging table, the Orders API's pages through
-// one UNNEST statement. Both must store the same rows, whatever the text holds.
+// one statement of JSON rows (jsonb_to_recordset). Both must store the same rows, whatever the text holds.
 const HOSTILE = ["back\\slash", "tab\there", "line\nbreak", "carriage\rreturn", "\\N", "\\.", "\"quoted\"", "comma, semi;", "naïve – 日本語 🚀", ""]
 
 const order = (id: string, updated: string, text: string, overrides: Partial<ConstructorParameters<typeof Order>[0]> = {}) =>
@@ -34,7 +34,7 @@ const rows = (tenantId: string) =>
 
 describe("report chunks staged for COPY", () => {
   it.layer(Layer.provideMerge(OrderRepo.Default, TestSql))((it) => {
-    it.effect("store exactly what the UNNEST upsert stores: escapes, NULLs, unicode; a repeated id keeps its newest version", () =>
+    it.effect("store exactly what the one-statement upsert stores: escapes, NULLs, unicode; a repeated id keeps its newest version", () =>
       Effect.gen(function*() {
         const repo = yield* OrderRepo
         const sql = yield* SqlClient.SqlClient

@@ -127,20 +127,25 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         })
       )
 
-    /** After a chunk's commit: its figures, and the progress gauge for a backfill. */
-    const committed = (lease: Lease, backfill: boolean, started: number, upserted: number, quarantined: number) =>
+    /**
+     * After a chunk's commit: its figures, and the progress gauge for a backfill (read now, or the coverage the
+     * commit's own statement read).
+     */
+    const committed = (lease: Lease, backfill: boolean | { readonly coverage: number }, started: number, upserted: number, quarantined: number) =>
       Effect.gen(function*() {
         const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
         yield* Effect.annotateCurrentSpan({ upserted, durationMs: Math.round(seconds * 1000) })
         yield* Metric.update(chunkUpsertSeconds, seconds)
         yield* Metric.incrementBy(ordersUpserted, upserted)
         yield* Metric.incrementBy(ordersQuarantined, quarantined)
-        if (backfill) yield* status.publishProgress(lease.tenantId)
+        if (backfill === true) yield* status.publishProgress(lease.tenantId)
+        else if (backfill !== false) yield* status.setProgress(lease.tenantId, backfill.coverage)
       })
 
     /**
      * A backfill's Orders API page without quarantined orders, with its window's checkpoint, in one fenced statement
-     * (PageCommits): the same rules as `commit`, in one round trip instead of five.
+     * (PageCommits), which reads the progress gauge's coverage too: the same rules as `commit`, in one round trip
+     * instead of six.
      */
     const commitBackfillPage = (lease: Lease, page: BackfillPage) =>
       Effect.gen(function*() {
@@ -148,12 +153,12 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         const done = yield* retried(pageCommits.commit(lease, page))
         if (!done.leased) return yield* new LeaseLost({ tenantId: lease.tenantId })
         if (done.paused) return yield* new BackfillPaused({ tenantId: lease.tenantId })
-        yield* committed(lease, true, started, done.inserted + done.updated, 0)
+        yield* committed(lease, { coverage: done.coverage }, started, done.inserted + done.updated, 0)
       }).pipe(
         Effect.withSpan("sink.commit", { attributes: { tenantId: lease.tenantId, source: "api", orders: page.orders.length }, captureStackTrace: false })
       )
 
-    /** Commits a page of decoded orders with one UNNEST statement (each `raw` from the page's answer, if it has one). */
+    /** Commits a page of decoded orders with one upsert statement (each `raw` from the page's answer, if it has one). */
     const commit = <A, E, R>(
       lease: Lease,
       page: PageOrders,
@@ -166,7 +171,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         (stored) => checkpoint({ ...stored, orders }))
     }
 
-    /** Commits a chunk staged for COPY (a report's: large, so COPY is 2–2.5× faster than UNNEST there, B6). */
+    /** Commits a chunk staged for COPY (a report's: large, so COPY is 2–2.5× faster than one statement there, B6). */
     const commitStaged = <A, E, R>(
       lease: Lease,
       chunk: StagedChunk,

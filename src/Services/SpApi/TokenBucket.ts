@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, SynchronizedRef } from "effect"
+import { Clock, Duration, Effect } from "effect"
 
 /** Amazon's usage plan for one operation: a refill rate (requests per second) and a burst. */
 export interface UsagePlan {
@@ -65,45 +65,80 @@ const refill = (state: State, now: number): State => ({
   at: now
 })
 
-// The wait is computed from the Clock, so TestClock drives it and no caller sleeps on its own.
-export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
-  Effect.gen(function*() {
-    const start = yield* Clock.currentTimeMillis
-    const ref = yield* SynchronizedRef.make<State>({ plan, anchored: false, tokens: plan.burst, at: start })
-    const update = (f: (state: State) => State) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => SynchronizedRef.update(ref, (s) => f(refill(s, now))))
+/**
+ * One bucket's state and its operations. The operations are getters, built when used: a process holds a bucket per
+ * tenant and operation (ten thousand tenants in B3), and each holds a state and nothing else (it was ~3 KB of Effect
+ * values, a SynchronizedRef and its semaphore). Every change of the state is a pure function of it and the Clock,
+ * applied at once, so it needs no lock. The wait is computed from the Clock, so TestClock drives it.
+ */
+class Bucket implements TokenBucket {
+  #state: State
+  constructor(state: State) {
+    this.#state = state
+  }
 
-    const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      SynchronizedRef.modify(ref, (s): [number, State] => {
-        const state = refill(s, now)
+  /** Applies `f` to the state refilled up to now, and answers what it says. */
+  #modify<A>(f: (state: State) => readonly [A, State]): Effect.Effect<A> {
+    return Effect.map(Clock.currentTimeMillis, (now) => {
+      const [answer, next] = f(refill(this.#state, now))
+      this.#state = next
+      return answer
+    })
+  }
+
+  #update(f: (state: State) => State): Effect.Effect<void> {
+    return this.#modify((state) => [undefined, f(state)] as const)
+  }
+
+  get take(): Effect.Effect<void> {
+    return Effect.flatMap(
+      this.#modify((state) => {
         const tokens = state.tokens - 1
         const waitMillis = tokens >= 0 ? 0 : Math.ceil((-tokens / state.plan.rate) * 1000)
-        return [waitMillis, { ...state, tokens }]
-      })).pipe(Effect.flatMap((waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void))
+        return [waitMillis, { ...state, tokens }] as const
+      }),
+      (waitMillis) => waitMillis > 0 ? Effect.sleep(Duration.millis(waitMillis)) : Effect.void
+    )
+  }
 
-    const waitMillis = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.map(SynchronizedRef.get(ref), (s) => {
-        const state = refill(s, now)
-        return state.tokens >= 1 ? 0 : Math.ceil(((1 - state.tokens) / state.plan.rate) * 1000)
-      }))
-    const ready = Effect.flatMap(waitMillis, (millis) => millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void)
+  get waitMillis(): Effect.Effect<number> {
+    return Effect.map(Clock.currentTimeMillis, (now) => {
+      const state = refill(this.#state, now)
+      return state.tokens >= 1 ? 0 : Math.ceil(((1 - state.tokens) / state.plan.rate) * 1000)
+    })
+  }
 
-    return {
-      take,
-      ready,
-      waitMillis,
-      drain: update((s) => ({
-        ...s,
-        // Amazon had less than one token where we believed we had `tokens` more, so its burst is below
-        // `burst - tokens`. Only a bucket we believed to hold tokens after this request tells us that; with requests
-        // queued (negative) the 429 says no more than that we ran ahead.
-        plan: s.tokens >= 0 && s.anchored ? { ...s.plan, burst: Math.max(1, Math.ceil(s.plan.burst - s.tokens) - 1) } : s.plan,
-        tokens: Math.min(s.tokens, 0)
-      })),
-      answered: update((s) => (s.anchored ? s : { ...s, anchored: true })),
-      setRate: (rate) =>
-        rate > 0 && Number.isFinite(rate) ? update((s) => ({ ...s, plan: { ...s.plan, rate } })) : Effect.void,
-      plan: Effect.map(SynchronizedRef.get(ref), (s) => s.plan),
-      tokens: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.map(SynchronizedRef.get(ref), (s) => refill(s, now).tokens))
-    }
-  })
+  get ready(): Effect.Effect<void> {
+    return Effect.flatMap(this.waitMillis, (millis) => millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void)
+  }
+
+  get drain(): Effect.Effect<void> {
+    return this.#update((s) => ({
+      ...s,
+      // Amazon had less than one token where we believed we had `tokens` more, so its burst is below
+      // `burst - tokens`. Only a bucket we believed to hold tokens after this request tells us that; with requests
+      // queued (negative) the 429 says no more than that we ran ahead.
+      plan: s.tokens >= 0 && s.anchored ? { ...s.plan, burst: Math.max(1, Math.ceil(s.plan.burst - s.tokens) - 1) } : s.plan,
+      tokens: Math.min(s.tokens, 0)
+    }))
+  }
+
+  get answered(): Effect.Effect<void> {
+    return this.#update((s) => (s.anchored ? s : { ...s, anchored: true }))
+  }
+
+  setRate(rate: number): Effect.Effect<void> {
+    return rate > 0 && Number.isFinite(rate) ? this.#update((s) => ({ ...s, plan: { ...s.plan, rate } })) : Effect.void
+  }
+
+  get plan(): Effect.Effect<UsagePlan> {
+    return Effect.sync(() => this.#state.plan)
+  }
+
+  get tokens(): Effect.Effect<number> {
+    return Effect.map(Clock.currentTimeMillis, (now) => refill(this.#state, now).tokens)
+  }
+}
+
+export const make = (plan: UsagePlan): Effect.Effect<TokenBucket> =>
+  Effect.map(Clock.currentTimeMillis, (start) => new Bucket({ plan, anchored: false, tokens: plan.burst, at: start }))

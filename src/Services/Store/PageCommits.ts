@@ -23,6 +23,8 @@ export interface PageCommitted {
   readonly paused: boolean
   readonly inserted: number
   readonly updated: number
+  /** The run's coverage after the page (for the progress gauge), when it was written. */
+  readonly coverage: number
 }
 
 /**
@@ -43,15 +45,27 @@ export class PageCommits extends Effect.Service<PageCommits>()("ordersync/PageCo
       const gate = sql`EXISTS (SELECT 1 FROM "fence" WHERE "paused" IS NOT TRUE)`
       const upserted = orderRepo.upsertParts(lease.tenantId, orders, "api", rawFrom, gate) ??
         sql`"upserted" AS (SELECT TRUE AS inserted WHERE FALSE)`
-      return sql<{ leased: boolean; paused: boolean; inserted: number; changed: number }>`
+      // The coverage sees the window as this statement leaves it (a statement's parts all read the snapshot it
+      // started from, so the updated window comes from its RETURNING): the gauge needs no second round trip.
+      const windows = sql`(SELECT "status", "startAt", "endAt", "resumeAfter" FROM "OrderSyncWindow"
+          WHERE "tenantId" = ${lease.tenantId} AND "windowIndex" <> ${windowIndex}
+        UNION ALL SELECT "status", "startAt", "endAt", "resumeAfter" FROM "window")`
+      return sql<{ leased: boolean; paused: boolean; inserted: number; changed: number; coverage: string | null }>`
         WITH "fence" AS (${leases.backfillFence(lease)}),
           ${upserted},
           ${repo.advanceParts(lease.tenantId, windowIndex, checkpoint, progress, gate)}
         SELECT EXISTS (SELECT 1 FROM "fence") AS "leased",
           COALESCE((SELECT bool_or("paused") FROM "fence"), FALSE) AS "paused",
           (SELECT count(*) FROM "upserted" WHERE inserted)::int AS "inserted",
-          (SELECT count(*) FROM "upserted")::int AS "changed"`.pipe(
-        Effect.map(([row]) => ({ leased: row!.leased, paused: row!.paused, inserted: row!.inserted, updated: row!.changed - row!.inserted })),
+          (SELECT count(*) FROM "upserted")::int AS "changed",
+          ${repo.coverageOf(lease.tenantId, windows)} AS "coverage"`.pipe(
+        Effect.map(([row]) => ({
+          leased: row!.leased,
+          paused: row!.paused,
+          inserted: row!.inserted,
+          updated: row!.changed - row!.inserted,
+          coverage: Number(row!.coverage ?? 0)
+        })),
         Effect.orDie
       )
     }

@@ -186,6 +186,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
               "status" = ${checkpoint.done ? "done" : "pending"}, "pages" = "pages" + 1,
               "orders" = "orders" + ${progress.orders}, "updatedAt" = now()
             WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${window} AND ${gate}
+            RETURNING "status", "startAt", "endAt", "resumeAfter"
           ), "run" AS (${countChunkStatement(tenantId, progress, gate)})`
 
     const countChunkStatement = (tenantId: string, progress: PageProgress, gate: Fragment = sql`TRUE`) =>
@@ -274,18 +275,27 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
      * done windows whole, the pending ones up to their last order, done report windows whole; 1 once the backfill
      * succeeded). One statement, because the progress gauge follows every committed page.
      */
-    const coverage = (tenantId: string): Effect.Effect<number> =>
-      sql<{ coverage: string | null }>`
-        SELECT CASE WHEN s."initialBackfillStatus" = 'success' THEN 1 ELSE round(LEAST(1,
+    /**
+     * The run's coverage (0–1, text with 4 decimals) as a scalar subquery, from `windows`: a relation of the tenant's
+     * windows with "status", "startAt", "endAt" and "resumeAfter" (the table, or the table with a window just
+     * updated in the same statement: see PageCommits).
+     */
+    const coverageOf = (tenantId: string, windows: Fragment): Fragment =>
+      sql`(SELECT CASE WHEN s."initialBackfillStatus" = 'success' THEN 1 ELSE round(LEAST(1,
           (COALESCE((SELECT sum(GREATEST(0, extract(epoch FROM
                       (CASE WHEN w."status" = 'done' THEN w."endAt" ELSE w."resumeAfter" END) - w."startAt")))
-                    FROM "OrderSyncWindow" w WHERE w."tenantId" = r."tenantId"), 0)
+                    FROM ${windows} w), 0)
            + COALESCE((SELECT sum(extract(epoch FROM rw."endAt" - rw."startAt"))
                     FROM "OrderSyncReportWindow" rw WHERE rw."tenantId" = r."tenantId" AND rw."status" = 'done'), 0))
-          / GREATEST(0.001, extract(epoch FROM r."rangeEnd" - r."rangeStart")))::numeric, 4) END::text AS "coverage"
+          / GREATEST(0.001, extract(epoch FROM r."rangeEnd" - r."rangeStart")))::numeric, 4) END::text
         FROM "OrderSyncBackfill" r
         LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = r."tenantId" AND s."marketplace" = ${MARKETPLACE}
-        WHERE r."tenantId" = ${tenantId}`.pipe(
+        WHERE r."tenantId" = ${tenantId})`
+
+    /** The run's coverage now, for the progress gauge (see Status.publishProgress). */
+    const coverage = (tenantId: string): Effect.Effect<number> =>
+      sql<{ coverage: string | null }>`
+        SELECT ${coverageOf(tenantId, sql`(SELECT * FROM "OrderSyncWindow" WHERE "tenantId" = ${tenantId})`)} AS "coverage"`.pipe(
         Effect.map((rows) => Number(rows[0]?.coverage ?? 0)),
         Effect.orDie
       )
@@ -297,7 +307,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
 
     return {
       state, patchState, run, startRun, finishRun, windows, advance, advanceParts, split, restartWindow, countRequests,
-      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, coverage, pause, resume
+      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, coverage, coverageOf, pause, resume
     } as const
   }),
   dependencies: [SharedColumns.Default]
