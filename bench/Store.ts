@@ -1,7 +1,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import Pg from "pg"
-import { Order } from "../src/Domain/Order.js"
+import type { Order } from "../src/Domain/Order.js"
 import { SqlFromUrl } from "../src/Services/Store/Database.js"
 import { MARKETPLACE, ON_CONFLICT_NEWER_ONLY, OrderRepo } from "../src/Services/Store/OrderRepo.js"
 import { startSimulator } from "../src/Simulator/index.js"
@@ -31,7 +31,7 @@ const sampleOrders = async (count: number): Promise<ReadonlyArray<Order>> => {
 }
 
 const newerVersion = (orders: ReadonlyArray<Order>, seconds: number) =>
-  orders.map((o) => new Order({ ...o, lastUpdateDate: new Date(o.lastUpdateDate.getTime() + seconds * 1000) }, true))
+  orders.map((o) => ({ ...o, lastUpdateDate: new Date(o.lastUpdateDate.getTime() + seconds * 1000) }))
 
 const TENANT = "b2-tenant"
 

@@ -1,5 +1,5 @@
 import { Either, ParseResult, Schema } from "effect"
-import { type DecodedOrder, Order } from "./Order.js"
+import type { DecodedOrder, Order } from "./Order.js"
 
 // Only the fields ordersync stores are decoded; everything else stays in `raw` exactly as Amazon sent it.
 
@@ -85,7 +85,6 @@ const quarantine = (raw: unknown, idField: string, error: string): DecodedOrder 
 const checkAmount = (amount: string | null) =>
   amount === null || AmountString.test(amount) ? Either.right(amount) : Either.left(`total "${amount}" is not a decimal number`)
 
-// `new Order(…, true)`: the fields were just decoded by Schema; skip a second validation on the hot path.
 const finish = (raw: unknown, idField: string, order: Either.Either<Order, string>): DecodedOrder =>
   Either.match(order, {
     onLeft: (error) => quarantine(raw, idField, error),
@@ -173,7 +172,7 @@ export const decode2026 = (raw: unknown, options: DecodeOptions = {}): DecodedOr
     "orderId",
     Either.flatMap(fields2026(raw), (o) =>
       Either.map(total2026(o), (total) =>
-        new Order({
+        ({
           externalOrderId: o.orderId,
           marketplaceId: o.salesChannel.marketplaceId ?? null,
           orderDate: o.createdTime,
@@ -185,7 +184,7 @@ export const decode2026 = (raw: unknown, options: DecodeOptions = {}): DecodedOr
           currency: total.currency,
           itemsCount: o.orderItems.reduce((n, item) => n + item.quantityOrdered, 0),
           raw: options.rawInDocument ? null : raw
-        }, true)))
+        })))
   )
 
 export const decodeV0 = (raw: unknown, options: DecodeOptions = {}): DecodedOrder =>
@@ -194,7 +193,7 @@ export const decodeV0 = (raw: unknown, options: DecodeOptions = {}): DecodedOrde
     "AmazonOrderId",
     Either.flatMap(Either.mapLeft(Schema.decodeUnknownEither(OrderV0)(raw), formatError), (o) =>
       Either.map(checkAmount(o.OrderTotal?.Amount ?? null), (totalAmount) =>
-        new Order({
+        ({
           externalOrderId: o.AmazonOrderId,
           marketplaceId: o.MarketplaceId ?? null,
           orderDate: o.PurchaseDate,
@@ -208,5 +207,5 @@ export const decodeV0 = (raw: unknown, options: DecodeOptions = {}): DecodedOrde
             ? null
             : (o.NumberOfItemsShipped ?? 0) + (o.NumberOfItemsUnshipped ?? 0),
           raw: options.rawInDocument ? null : raw
-        }, true)))
+        })))
   )

@@ -1,24 +1,26 @@
-import { Schema } from "effect"
-
-/** One Amazon order as ordersync stores it, whichever Orders API version it came from. */
-export class Order extends Schema.Class<Order>("Order")({
-  externalOrderId: Schema.String,
-  marketplaceId: Schema.NullOr(Schema.String),
-  orderDate: Schema.DateFromSelf,
-  lastUpdateDate: Schema.DateFromSelf,
-  orderStatus: Schema.String,
-  fulfillmentChannel: Schema.NullOr(Schema.String),
-  salesChannel: Schema.NullOr(Schema.String),
+/**
+ * One Amazon order as ordersync stores it, whichever Orders API version it came from: a plain object. Its fields are
+ * checked where they are read from Amazon (AmazonOrders, ReportOrders); a page's hundred orders are built on the hot
+ * path, where a Schema class's constructor cost a percent of the engine's CPU (B3).
+ */
+export interface Order {
+  readonly externalOrderId: string
+  readonly marketplaceId: string | null
+  readonly orderDate: Date
+  readonly lastUpdateDate: Date
+  readonly orderStatus: string
+  readonly fulfillmentChannel: string | null
+  readonly salesChannel: string | null
   /** Decimal string as Amazon sent it; null for Pending orders. */
-  totalAmount: Schema.NullOr(Schema.String),
-  currency: Schema.NullOr(Schema.String),
-  itemsCount: Schema.NullOr(Schema.Int),
+  readonly totalAmount: string | null
+  readonly currency: string | null
+  readonly itemsCount: number | null
   /**
    * The order exactly as Amazon sent it; null when the database takes it from the page's text instead (see
    * `OrdersDocument` and `DecodeOptions`).
    */
-  raw: Schema.Unknown
-}) {}
+  readonly raw: unknown
+}
 
 /** An order Amazon sent that did not decode: kept with the reason, never dropped. */
 export interface QuarantinedOrder {

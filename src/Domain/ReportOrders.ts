@@ -1,5 +1,5 @@
 import { Either } from "effect"
-import { type DecodedOrder, Order } from "./Order.js"
+import type { DecodedOrder } from "./Order.js"
 
 // Amazon's flat-file order reports (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_*_GENERAL): one tab-separated row per order
 // ITEM, consecutive rows per order. Columns vary by marketplace and year, so everything goes by header name.
@@ -376,8 +376,7 @@ export const decodeReportOrder = (
   const fulfillment = field(index.fulfillmentChannel)
   return {
     _tag: "Order",
-    // `true`: every field was just checked above; skip a second validation on the hot path.
-    order: new Order({
+    order: {
       externalOrderId,
       marketplaceId: salesChannel === undefined ? null : siteMarketplace(salesChannel),
       orderDate,
@@ -391,6 +390,6 @@ export const decodeReportOrder = (
       currency: total.right.currency,
       itemsCount,
       raw
-    }, true)
+    }
   }
 }

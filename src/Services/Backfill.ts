@@ -99,7 +99,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
     /**
      * A backfill is a chain of pieces of work under its lease, each answering what comes next: a piece that fetches
      * takes one of the turns first (`ORDERSYNC_FETCHING_TENANTS`), and a wait for the seller's quota happens between
-     * two pieces (in `drive`), with the piece's stream and stack gone. A tenant waiting minutes for its
+     * two pieces (in `drive`), with the piece and its stack gone. A tenant waiting minutes for its
      * quota then holds its lease, its window's cursor and a timer.
      */
     type Next =
@@ -107,7 +107,11 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       | { readonly _tag: "Work"; readonly turn: boolean; readonly work: Effect.Effect<Next, PieceError> }
       | { readonly _tag: "Wait"; readonly millis: number; readonly then: Next }
     const done: Next = { _tag: "Done" }
-    const fetching = (work: Effect.Effect<Next, PieceError>): Next => ({ _tag: "Work", turn: true, work })
+    /**
+     * A piece that fetches, built when it runs: a tenant waiting for its quota or its turn then holds the closure that
+     * builds it (its cursor, mostly), not the piece's effect with its span and wrappers (~6 KB each, B3).
+     */
+    const fetching = (work: () => Effect.Effect<Next, PieceError>): Next => ({ _tag: "Work", turn: true, work: Effect.suspend(work) })
 
     /** The first piece of a tenant's backfill; the others follow from it. */
     const pieces = (lease: Lease, tenant: TenantConnection, days: number, options: RunOptions) => {
@@ -149,7 +153,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           yield* planReports(lease, first!, rangeEnd, rangeStart, "ORDERSYNC_HISTORY_SOURCE=reports")
           return yield* chosen
         }
-        return fetching(sample(yield* ordersSource.open(first!, { maxPages: 1 }), rangeStart, rangeEnd))
+        const cursor = yield* ordersSource.open(first!, { maxPages: 1 })
+        return fetching(() => sample(cursor, rangeStart, rangeEnd))
       })
 
       /** A window's turns until it ends (done, or its budget spent), a wait for the quota between two when need be. */
@@ -157,9 +162,9 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         Effect.flatMap(ordersSource.turn(lease, tenant, tenant.marketplaceIds, cursor), (result): Effect.Effect<Next, PieceError> => {
           switch (result._tag) {
             case "More":
-              return Effect.succeed(fetching(windowTurns(result.cursor, ended)))
+              return Effect.succeed(fetching(() => windowTurns(result.cursor, ended)))
             case "Wait":
-              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(windowTurns(result.cursor, ended)) })
+              return Effect.succeed({ _tag: "Wait", millis: result.millis, then: fetching(() => windowTurns(result.cursor, ended)) })
             case "End":
               return ended(result.window)
           }
@@ -192,8 +197,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
 
       const nextWindow = (path: Path, windows: ReadonlyArray<Window>): Effect.Effect<Next> => {
         const [window, ...rest] = windows
-        if (window === undefined) return Effect.succeed(fetching(finish(path)))
-        return Effect.map(ordersSource.open(window), (cursor) => fetching(pages(path, window, cursor, rest)))
+        if (window === undefined) return Effect.succeed(fetching(() => finish(path)))
+        return Effect.map(ordersSource.open(window), (cursor) => fetching(() => pages(path, window, cursor, rest)))
       }
 
       const pages = (path: Path, window: Window, cursor: WindowCursor, rest: ReadonlyArray<Window>) =>
@@ -297,7 +302,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             // Outside the generator, which is done by then: the run's frames while it waits are few and small.
             Effect.flatMap(({ lease, letGo, step, tenant }) =>
               Effect.flatMap(
-                Effect.exit(restore(drive(fetching(pieces(lease, tenant, days, options)), (work) => step(within(work))))),
+                Effect.exit(restore(drive(fetching(() => pieces(lease, tenant, days, options)), (work) => step(within(work))))),
                 (exit) =>
                   Effect.gen(function*() {
                     // Whatever happens to the outcome's record (the database may be gone), the lease is let go.

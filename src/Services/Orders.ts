@@ -139,14 +139,33 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     const budget = yield* Permits.make(pagesInMemory)
 
     /**
-     * The pages of one query, oldest first. Each is handed to `store` (which commits it) before the next is asked
-     * for, and holds a slot of the memory budget from its answer until it is stored.
+     * One page of a query (`query.token` says which): handed to `store` (which commits it), and answered with what
+     * `store` answered and the next page's token, if there is one. The page holds a slot of the memory budget from its
+     * answer until it is stored.
      *
-     * With `parkAfter`, the stream ends with QuotaWait instead of waiting longer than that for the tenant's quota
-     * (or retrying a 429): the caller, which has stored every page so far with its checkpoint, waits with the stream
-     * gone and opens a new one from there. A thousand paced tenants then wait as a few frames each, not as a stream
+     * With `parkAfter`, it fails with QuotaWait instead of waiting longer than that for the tenant's quota (or
+     * retrying a 429): the caller, which has stored every page so far with its checkpoint, waits with nothing of
+     * this page held and asks again from there. A thousand paced tenants then wait as a few frames each, not as a
      * fiber with the request's whole stack (B3).
      */
+    const page = <B, E, R>(
+      seller: SellerAuth,
+      query: PageQuery,
+      store: (page: Page) => Effect.Effect<B, E, R>,
+      options: RequestOptions = {}
+    ): Effect.Effect<readonly [B, Option.Option<string>], OrdersError | QuotaWait | E, R> =>
+      // The quota wait comes first, where a paced tenant's fiber holds the least; the request takes the token.
+      Effect.zipRight(
+        options.parkAfter === undefined ? client.ready(seller.tenantId, source.operation) : Effect.void,
+        Effect.scoped(
+          Effect.flatMap(Effect.scope, (scope) =>
+            source.fetch(seller, query, { budget, scope }, options).pipe(
+              Effect.flatMap((fetched) => Effect.map(store(fetched), (stored) => [stored, fetched.nextToken] as const))
+            ))
+        )
+      )
+
+    /** The pages of one query from `query.token` on, oldest first, each stored before the next is asked for (see `page`). */
     const pages = <B, E, R>(
       seller: SellerAuth,
       query: PageQuery,
@@ -154,19 +173,8 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
       options: RequestOptions = {}
     ): Stream.Stream<B, OrdersError | QuotaWait | E, R> =>
       Stream.paginateEffect(query.token, (token) =>
-        // The quota wait comes first, where a paced tenant's fiber holds the least; the request takes the token.
-        Effect.zipRight(
-          options.parkAfter === undefined ? client.ready(seller.tenantId, source.operation) : Effect.void,
-          Effect.scoped(
-            Effect.flatMap(Effect.scope, (scope) =>
-              source.fetch(seller, { ...query, token }, { budget, scope }, options).pipe(
-                Effect.flatMap((page) =>
-                  Effect.map(store(page), (stored) => [stored, Option.map(page.nextToken, Option.some)] as const)
-                )
-              ))
-          )
-        ))
+        Effect.map(page(seller, { ...query, token }, store, options), ([stored, next]) => [stored, Option.map(next, Option.some)] as const))
 
-    return { operation: source.operation, apiVersion: ordersApi, pages } as const
+    return { operation: source.operation, apiVersion: ordersApi, page, pages } as const
   })
 }) {}

@@ -1,7 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { Order } from "../../src/Domain/Order.js"
 import { Backfill } from "../../src/Services/Backfill.js"
 import { OrderRepo } from "../../src/Services/Store/OrderRepo.js"
 import { SyncStateRepo } from "../../src/Services/Store/SyncStateRepo.js"
@@ -58,7 +57,7 @@ describe("the datasets ordersync asks for (Orders API 2026-01-01)", () => {
         const truth = sim.groundTruth("repair", { createdAfter: run.rangeStart, createdBefore: run.rangeEnd })
         // What the version without includedData stored: every order PENDING, no total, the same lastUpdateDate.
         const wrong = truth.map((o) =>
-          new Order({
+          ({
             externalOrderId: o.orderId,
             marketplaceId: o.marketplaceId,
             orderDate: new Date(o.createdTime),

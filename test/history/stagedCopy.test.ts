@@ -1,7 +1,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Order } from "../../src/Domain/Order.js"
+import type { Order } from "../../src/Domain/Order.js"
 import { OrderRepo, stageOrders } from "../../src/Services/Store/OrderRepo.js"
 import { TestSql } from "../support/Database.js"
 
@@ -9,8 +9,8 @@ import { TestSql } from "../support/Database.js"
 // one statement of JSON rows (jsonb_to_recordset). Both must store the same rows, whatever the text holds.
 const HOSTILE = ["back\\slash", "tab\there", "line\nbreak", "carriage\rreturn", "\\N", "\\.", "\"quoted\"", "comma, semi;", "naïve – 日本語 🚀", ""]
 
-const order = (id: string, updated: string, text: string, overrides: Partial<ConstructorParameters<typeof Order>[0]> = {}) =>
-  new Order({
+const order = (id: string, updated: string, text: string, overrides: Partial<Order> = {}) =>
+  ({
     externalOrderId: id,
     marketplaceId: "A13V1IB3VIYZZH",
     orderDate: new Date("2026-03-01T10:00:00.123Z"),

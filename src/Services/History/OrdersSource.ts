@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Option, Ref, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Ref } from "effect"
 import * as Permits from "../Permits.js"
 import { Orders, type Page, type PageQuery } from "../Orders.js"
 import { type SellerAuth, SpApiClient } from "../SpApi/SpApiClient.js"
@@ -123,8 +123,8 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
     /**
      * One turn of a window: up to PAGES_PER_TURN pages (one while other tenants wait for a turn), each committed with
      * its checkpoint, until the window is done, its budget is spent, or the seller's quota says wait. The caller holds
-     * the turn (one of `ORDERSYNC_FETCHING_TENANTS`) and does the waiting between turns, with this stream and its
-     * stack gone: a thousand tenants then hold a thousand cursors and timers, not a thousand streams, and they take
+     * the turn (one of `ORDERSYNC_FETCHING_TENANTS`) and does the waiting between turns, with this turn and its
+     * stack gone: a thousand tenants then hold a thousand cursors and timers, not a thousand page loops, and they take
      * turns in order. A refused page token restarts the window from its last order.
      */
     const turn = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, cursor: WindowCursor) =>
@@ -144,17 +144,19 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
         // before anyone's second, and a seller's second burst page loses nothing by waiting (its quota refills
         // meanwhile), where a tenant's first page delays every page after it (B3).
         const { waiting } = yield* turns.stats
-        const result = yield* orders.pages(seller, query, (page) =>
+        const store = (page: Page) =>
           Effect.gen(function*() {
             const at = yield* Clock.currentTimeMillis
             yield* commitPage(lease, window, page, at - (yield* Ref.getAndSet(lastCommit, at)))
             yield* Ref.set(lastCommit, yield* Clock.currentTimeMillis)
             yield* Ref.update(stored, (n) => n + 1)
-          }), { parkAfter: PARK_AFTER }).pipe(
-            Stream.take(Math.min(waiting > 0 ? 1 : PAGES_PER_TURN, cursor.budget)),
-            Stream.runDrain,
-            Effect.either
-          )
+          })
+        // A loop of pages, not a Stream: a turn is mostly one page, and a stream builds a channel executor per turn.
+        const pageAt = (token: Option.Option<string>) => orders.page(seller, { ...query, token }, store, { parkAfter: PARK_AFTER })
+        type PageFailure = Effect.Effect.Error<ReturnType<typeof pageAt>>
+        const pagesOf = (token: Option.Option<string>, left: number): Effect.Effect<void, PageFailure> =>
+          left <= 0 ? Effect.void : Effect.flatMap(pageAt(token), ([, next]) => Option.isSome(next) ? pagesOf(next, left - 1) : Effect.void)
+        const result = yield* Effect.either(pagesOf(query.token, Math.min(waiting > 0 ? 1 : PAGES_PER_TURN, cursor.budget)))
         const after: WindowCursor = {
           ...cursor,
           window: yield* Ref.get(window),

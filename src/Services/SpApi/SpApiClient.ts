@@ -116,8 +116,18 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
 
     const baseUrl = (region: Region) => Option.getOrElse(config.endpoint, () => REGION_HOSTS[region]).replace(/\/+$/, "")
 
+    // One tagged counter per operation and status, made once: tagging builds and hashes new metric keys.
+    const counters = new Map<string, Metric.Metric.Counter<number>>()
     const count = (operation: string, status: number) =>
-      Metric.increment(Metric.tagged(Metric.tagged(spApiRequests, "operation", operation), "status", String(status)))
+      Effect.suspend(() => {
+        const key = `${operation} ${status}`
+        let counter = counters.get(key)
+        if (counter === undefined) {
+          counter = Metric.tagged(Metric.tagged(spApiRequests, "operation", operation), "status", String(status))
+          counters.set(key, counter)
+        }
+        return Metric.increment(counter)
+      })
 
     const attempt = <A>(
       seller: SellerAuth,
