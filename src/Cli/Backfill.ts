@@ -46,10 +46,14 @@ const run = Command.make("run", { tenant: tenantOption, days, restart, json: jso
       backfill.getBackfillStatus(o.tenant)
     ).pipe(
       Effect.onInterrupt(() =>
-        Effect.sync(() => {
-          process.exitCode = 130
-          process.stderr.write(`\nordersync: paused; run the same command again to resume\n`)
-        })
+        Effect.zipRight(
+          Effect.sync(() => {
+            process.exitCode = 130
+            process.stderr.write(`\nordersync: paused; run the same command again to resume\n`)
+          }),
+          // --json promises one document on stdout, paused or not: the status as the pause left it.
+          o.json ? backfill.getBackfillStatus(o.tenant).pipe(Effect.flatMap(printJson), Effect.ignore) : Effect.void
+        )
       )
     )
     yield* show(o.json)(status)

@@ -58,7 +58,7 @@ describe("one-shot backfill killed with SIGKILL", () => {
           env
         )
         expect(added.code, added.output).toBe(0)
-        const run = ordersync(["backfill", "run", "--tenant", "interrupt-me"], env)
+        const run = ordersync(["backfill", "run", "--tenant", "interrupt-me", "--json"], env)
         await eventually(() => (sim.stats("interrupt-me").pagesServed["searchOrders"] ?? 0) >= 5, { timeoutMs: 60_000 })
 
         // The live run renews its lease: a second run waits one TTL to be sure, then names the holder.
@@ -69,6 +69,9 @@ describe("one-shot backfill killed with SIGKILL", () => {
         run.child.kill("SIGINT")
         expect(await run.exited).toBe(130)
         expect(run.output()).toMatch(/paused/)
+        // --json: one document on stdout even when paused, the status as the pause left it.
+        const printed = JSON.parse(run.stdout())
+        expect([printed.initialBackfillStatus, printed.leaseHolder]).toEqual(["paused", null])
         const paused = JSON.parse((await ordersyncDone(["backfill", "status", "--tenant", "interrupt-me", "--json"], env)).stdout)
         expect(paused.initialBackfillStatus).toBe("paused")
         expect(paused.leaseHolder).toBeNull()
