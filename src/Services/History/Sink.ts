@@ -118,7 +118,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
           const changed = upsert.inserted + upsert.updated
           return [yield* checkpoint({ quarantined: kept, upserted: changed }), changed] as const
         }))
-        yield* committed(lease, options.backfill, started, upserted, chunk.quarantined.length)
+        yield* committed(options.backfill ? status.publishProgress(lease.tenantId) : Effect.void, started, upserted, chunk.quarantined.length)
         return result
       }).pipe(
         Effect.withSpan("sink.commit", {
@@ -127,19 +127,15 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         })
       )
 
-    /**
-     * After a chunk's commit: its figures, and the progress gauge for a backfill (read now, or the coverage the
-     * commit's own statement read).
-     */
-    const committed = (lease: Lease, backfill: boolean | { readonly coverage: number }, started: number, upserted: number, quarantined: number) =>
+    /** After a chunk's commit: its figures, then `progress` (the gauge of a backfill). */
+    const committed = (progress: Effect.Effect<void>, started: number, upserted: number, quarantined: number) =>
       Effect.gen(function*() {
         const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
         yield* Effect.annotateCurrentSpan({ upserted, durationMs: Math.round(seconds * 1000) })
         yield* Metric.update(chunkUpsertSeconds, seconds)
         yield* Metric.incrementBy(ordersUpserted, upserted)
         yield* Metric.incrementBy(ordersQuarantined, quarantined)
-        if (backfill === true) yield* status.publishProgress(lease.tenantId)
-        else if (backfill !== false) yield* status.setProgress(lease.tenantId, backfill.coverage)
+        yield* progress
       })
 
     /**
@@ -153,7 +149,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         const done = yield* retried(pageCommits.commit(lease, page))
         if (!done.leased) return yield* new LeaseLost({ tenantId: lease.tenantId })
         if (done.paused) return yield* new BackfillPaused({ tenantId: lease.tenantId })
-        yield* committed(lease, { coverage: done.coverage }, started, done.inserted + done.updated, 0)
+        yield* committed(status.setProgress(lease.tenantId, done.coverage), started, done.inserted + done.updated, 0)
       }).pipe(
         Effect.withSpan("sink.commit", { attributes: { tenantId: lease.tenantId, source: "api", orders: page.orders.length }, captureStackTrace: false })
       )

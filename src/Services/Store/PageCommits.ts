@@ -23,7 +23,7 @@ export interface PageCommitted {
   readonly paused: boolean
   readonly inserted: number
   readonly updated: number
-  /** The run's coverage after the page (for the progress gauge), when it was written. */
+  /** The run's coverage after the page (for the progress gauge: no second round trip), when it was written. */
   readonly coverage: number
 }
 
@@ -45,11 +45,6 @@ export class PageCommits extends Effect.Service<PageCommits>()("ordersync/PageCo
       const gate = sql`EXISTS (SELECT 1 FROM "fence" WHERE "paused" IS NOT TRUE)`
       const upserted = orderRepo.upsertParts(lease.tenantId, orders, "api", rawFrom, gate) ??
         sql`"upserted" AS (SELECT TRUE AS inserted WHERE FALSE)`
-      // The coverage sees the window as this statement leaves it (a statement's parts all read the snapshot it
-      // started from, so the updated window comes from its RETURNING): the gauge needs no second round trip.
-      const windows = sql`(SELECT "status", "startAt", "endAt", "resumeAfter" FROM "OrderSyncWindow"
-          WHERE "tenantId" = ${lease.tenantId} AND "windowIndex" <> ${windowIndex}
-        UNION ALL SELECT "status", "startAt", "endAt", "resumeAfter" FROM "window")`
       return sql<{ leased: boolean; paused: boolean; inserted: number; changed: number; coverage: string | null }>`
         WITH "fence" AS (${leases.backfillFence(lease)}),
           ${upserted},
@@ -58,7 +53,7 @@ export class PageCommits extends Effect.Service<PageCommits>()("ordersync/PageCo
           COALESCE((SELECT bool_or("paused") FROM "fence"), FALSE) AS "paused",
           (SELECT count(*) FROM "upserted" WHERE inserted)::int AS "inserted",
           (SELECT count(*) FROM "upserted")::int AS "changed",
-          ${repo.coverageOf(lease.tenantId, windows)} AS "coverage"`.pipe(
+          ${repo.coverageAfterAdvance(lease.tenantId, windowIndex)} AS "coverage"`.pipe(
         Effect.map(([row]) => ({
           leased: row!.leased,
           paused: row!.paused,

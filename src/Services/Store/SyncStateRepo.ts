@@ -292,6 +292,15 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
         LEFT JOIN "MarketplaceSyncState" s ON s."tenantId" = r."tenantId" AND s."marketplace" = ${MARKETPLACE}
         WHERE r."tenantId" = ${tenantId})`
 
+    /**
+     * The coverage in the statement of `advanceParts`, with its window as that statement leaves it: the statement's
+     * parts all read the snapshot it started from, so the updated window comes from its `RETURNING` (PageCommits).
+     */
+    const coverageAfterAdvance = (tenantId: string, window: number): Fragment =>
+      coverageOf(tenantId, sql`(SELECT "status", "startAt", "endAt", "resumeAfter" FROM "OrderSyncWindow"
+          WHERE "tenantId" = ${tenantId} AND "windowIndex" <> ${window}
+        UNION ALL SELECT "status", "startAt", "endAt", "resumeAfter" FROM "window")`)
+
     /** The run's coverage now, for the progress gauge (see Status.publishProgress). */
     const coverage = (tenantId: string): Effect.Effect<number> =>
       sql<{ coverage: string | null }>`
@@ -307,7 +316,7 @@ export class SyncStateRepo extends Effect.Service<SyncStateRepo>()("ordersync/Sy
 
     return {
       state, patchState, run, startRun, finishRun, windows, advance, advanceParts, split, restartWindow, countRequests,
-      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, coverage, coverageOf, pause, resume
+      chooseSource, observeReportSeconds, closeWindow, addWindow, countChunk, coverage, coverageAfterAdvance, pause, resume
     } as const
   }),
   dependencies: [SharedColumns.Default]
