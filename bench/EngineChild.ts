@@ -64,6 +64,8 @@ export interface ChildResult {
     readonly historyReason: string | null
     /** The run's own wall time (its backfill only, in this process). */
     readonly seconds: number
+    /** When its first SP-API request began, in seconds from the start of the backfills. */
+    readonly firstRequestSeconds: number
   }>
   readonly peakHeapTotalMb: number
   readonly peakHeapUsedMb: number
@@ -152,13 +154,19 @@ const timelineSampler = (everyMs: number) => {
 
 /** What the process did, counted from its spans: SQL statements, SP-API requests, delta syncs (ended, by outcome). */
 const counted = { statements: 0, amazonRequests: 0, deltaSyncs: 0, deltaSyncsFailed: 0 }
+/** When each tenant's first SP-API request began (performance.now()): how long its start waited. */
+const firstRequestAt = new Map<string, number>()
 const countingTracer = (inner: Tracer.Tracer) =>
   Tracer.make({
     context: (f, fiber) => inner.context(f, fiber),
     span: (name, parent, context, links, startTime, kind, options) => {
       const span = inner.span(name, parent, context, links, startTime, kind, options)
       if (name === "sql.execute") counted.statements += 1
-      else if (name === "spapi.request") counted.amazonRequests += 1
+      else if (name === "spapi.request") {
+        counted.amazonRequests += 1
+        const tenantId = options?.attributes?.tenantId
+        if (typeof tenantId === "string" && !firstRequestAt.has(tenantId)) firstRequestAt.set(tenantId, performance.now())
+      }
       else if (name === "runOrdersDeltaSync") {
         const end = span.end.bind(span)
         span.end = (endTime, exit) => {
@@ -300,7 +308,8 @@ const program = Effect.gen(function*() {
           activeSeconds: run.value.activeMillis / 1000,
           historySource: run.value.historySource,
           historyReason: run.value.historyReason,
-          seconds: seconds[tenantId] ?? NaN
+          seconds: seconds[tenantId] ?? NaN,
+          firstRequestSeconds: Math.round(((firstRequestAt.get(tenantId) ?? NaN) - started) / 100) / 10
         }]
         : []),
     milestones

@@ -10,6 +10,18 @@ const num = (name: string, fallback: number) => {
   return Number.isFinite(value) && value > 0 ? value : fallback
 }
 
+const quantiles = (values: ReadonlyArray<number>) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
+  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN, 1)
+  return { p50: at(0.5), p90: at(0.9), max: at(1) }
+}
+
+/** When the tenants' first requests went out (seconds from the start), and each run's time from there to its end. */
+const startSpread = (result: ChildResult) => ({
+  firstRequestSeconds: quantiles(result.tenants.map((t) => t.firstRequestSeconds)),
+  firstRequestToDoneSeconds: quantiles(result.tenants.map((t) => t.seconds - t.firstRequestSeconds))
+})
+
 /**
  * B3: N tenants in one engine process, each with its own bucket, against one such tenant alone.
  *
@@ -89,6 +101,11 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
           `engine CPU ${many.cpuSeconds.toFixed(1)} s (${((many.cpuSeconds / pages) * 1000).toFixed(1)} ms/page), machine busy ${(machine.busyFraction * 100).toFixed(0)}%, ` +
           `GC ${many.gc.scavengeSeconds.toFixed(1)} s in ${many.gc.scavenges} scavenges + ${many.gc.markCompactSeconds.toFixed(1)} s in ${many.gc.markCompacts} mark-compacts\n`
       )
+      const spread = startSpread(many)
+      process.stderr.write(
+        `  B3 first requests: p50 ${spread.firstRequestSeconds.p50} s, p90 ${spread.firstRequestSeconds.p90} s, last ${spread.firstRequestSeconds.max} s; ` +
+          `first request to done: p50 ${spread.firstRequestToDoneSeconds.p50} s, max ${spread.firstRequestToDoneSeconds.max} s\n`
+      )
       if (many.delta !== undefined) {
         const d = many.delta
         process.stderr.write(
@@ -142,6 +159,8 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     engineCpuSeconds: round(first.cpuSeconds, 1),
     engineCpuMsPerPage: round((first.cpuSeconds / Math.max(1, pages)) * 1000, 2),
     engineGc: first.gc,
+    // When each tenant got going and how long it took from there: a slow start and a slow run look alike in the wall.
+    startSpread: startSpread(first),
     machineBusyFraction: runs[0]!.cpu.busyFraction,
     requests,
     throttled,

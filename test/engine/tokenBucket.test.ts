@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import * as TokenBucket from "../../src/Services/SpApi/TokenBucket.js"
+import { makeTokenBucket } from "../../src/Simulator/UsagePlans.js"
 
 // Takes tokens in a loop and records when each was granted (in TestClock milliseconds).
 const grants = (bucket: TokenBucket.TokenBucket, count: number) =>
@@ -70,6 +71,38 @@ describe("token bucket", () => {
       const fiber = yield* Effect.fork(grants(bucket, 3))
       yield* TestClock.adjust("20 seconds")
       expect((yield* Fiber.join(fiber)).map((t) => t - start)).toEqual([0, 0, 10_000])
+    }))
+
+  it.effect("after the 429 that teaches the burst, the next request goes when Amazon's bucket has refilled, not an interval later", () =>
+    Effect.gen(function*() {
+      // The simulator's bucket stands for Amazon's: burst 2, one token per 10 s. The client believes Amazon's default
+      // burst of 20 and sends as fast as its own bucket allows, its third request 4 s after the first two.
+      const amazon = makeTokenBucket({ rate: 0.1, burst: 2 }, 1)
+      const bucket = yield* TokenBucket.make({ rate: 0.1, burst: 20 })
+      const granted: Array<number> = []
+      let throttled = 0
+      const send = Effect.gen(function*() {
+        for (;;) {
+          yield* bucket.take
+          const now = yield* TestClock.currentTimeMillis
+          yield* bucket.answered
+          if (amazon.tryTake(now)) return granted.push(now)
+          throttled++
+          yield* bucket.drain
+        }
+      })
+      const fiber = yield* Effect.fork(Effect.gen(function*() {
+        yield* send
+        yield* send
+        yield* Effect.sleep("4 seconds")
+        for (let i = 0; i < 4; i++) yield* send
+      }))
+      yield* TestClock.adjust("2 minutes")
+      yield* Fiber.join(fiber)
+      // One 429 (the lesson), then Amazon's own pace from its first request: the third page at 10 s, not 4 + 10 s.
+      expect(throttled).toBe(1)
+      expect(granted.map((t) => Math.round(t / 100) * 100)).toEqual([0, 0, 10_000, 20_000, 30_000, 40_000])
+      expect((yield* bucket.plan).burst).toBe(2)
     }))
 
   it.effect("a 429 with requests queued, or before any answer, leaves the burst alone", () =>

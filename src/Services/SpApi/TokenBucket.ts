@@ -39,8 +39,9 @@ export interface TokenBucket {
   /** How long until a token is free (0 when one is), without taking it. */
   readonly waitMillis: Effect.Effect<number>
   /**
-   * Amazon throttled us: its bucket is empty. Assume ours is too, and learn the burst: the tokens we believed we had
-   * beyond this request are tokens Amazon's bucket cannot hold, so the burst shrinks by as many (never below 1).
+   * Amazon throttled us: its bucket holds less than one token. Learn the burst: the tokens we believed we had beyond
+   * this request are tokens Amazon's bucket cannot hold, so the burst shrinks by as many (never below 1), and ours
+   * keeps the fraction of a token Amazon's has refilled since (none when nothing can be learned).
    * Without it, a tenant that waits several intervals (for its turn, or between delta syncs) believes it has
    * Amazon's default burst of 20 back, and its third request is throttled against a seller whose burst is 2.
    */
@@ -113,14 +114,20 @@ class Bucket implements TokenBucket {
   }
 
   get drain(): Effect.Effect<void> {
-    return this.#update((s) => ({
-      ...s,
+    return this.#update((s) => {
+      // Only a bucket we believed to hold tokens after this request tells us something; with requests queued
+      // (negative) the 429 says no more than that we ran ahead.
+      if (s.tokens < 0 || !s.anchored) return { ...s, tokens: Math.min(s.tokens, 0) }
       // Amazon had less than one token where we believed we had `tokens` more, so its burst is below
-      // `burst - tokens`. Only a bucket we believed to hold tokens after this request tells us that; with requests
-      // queued (negative) the 429 says no more than that we ran ahead.
-      plan: s.tokens >= 0 && s.anchored ? { ...s.plan, burst: Math.max(1, Math.ceil(s.plan.burst - s.tokens) - 1) } : s.plan,
-      tokens: Math.min(s.tokens, 0)
-    }))
+      // `burst - tokens`: the largest whole burst that allows is the one we learn.
+      const burst = Math.ceil(s.plan.burst - s.tokens) - 1
+      if (burst < 1) return { ...s, plan: { ...s.plan, burst: 1 }, tokens: 0 }
+      // Both buckets refilled alike since Amazon's was full, ours `plan.burst - burst` higher: what Amazon holds now
+      // is ours less that (this request's token given back), a fraction of one. Its next token comes when that
+      // fraction has refilled, not a whole interval after this 429 (B3: a tenant whose third request came late
+      // lost that delay again on every later page).
+      return { ...s, plan: { ...s.plan, burst }, tokens: s.tokens + 1 - (s.plan.burst - burst) }
+    })
   }
 
   get answered(): Effect.Effect<void> {
