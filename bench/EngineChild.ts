@@ -5,7 +5,8 @@
  * mode: the daemon claims them all in this process and runs their delta syncs, measured for that long.
  */
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
-import { Duration, Effect, Exit, Logger, LogLevel, Metric, Option, Redacted, Schedule, Tracer } from "effect"
+import { Cause, Duration, type Either, Effect, Exit, Fiber, Logger, LogLevel, Metric, Option, Redacted, Schedule, Tracer } from "effect"
+import type { BackfillStatus } from "../src/Domain/BackfillStatus.js"
 import { Backfill } from "../src/Services/Backfill.js"
 import { Daemon } from "../src/Services/Daemon.js"
 import { EngineLive } from "../src/Services/Engine.js"
@@ -85,6 +86,8 @@ export interface ChildResult {
   readonly delta?: DeltaModeResult
   /** Garbage collection during the backfills: pauses by kind (seconds, count), from `perf_hooks`. */
   readonly gc: GcSummary
+  /** SP-API requests that failed other than with a 429 (seconds from the child's start). */
+  readonly requestFailures: typeof requestFailures
 }
 
 export interface GcSummary {
@@ -154,6 +157,20 @@ const timelineSampler = (everyMs: number) => {
 
 /** What the process did, counted from its spans: SQL statements, SP-API requests, delta syncs (ended, by outcome). */
 const counted = { statements: 0, amazonRequests: 0, deltaSyncs: 0, deltaSyncsFailed: 0 }
+/**
+ * SP-API requests that failed other than with a 429 (which a paced tenant meets once, learning its seller's burst):
+ * counted by error, the first few kept with their tenant and time. A failed request costs its tenant a token and a
+ * retry, which can make it the last to finish.
+ */
+const requestFailures = { byError: {} as Record<string, number>, first: [] as Array<{ tenantId: string; seconds: number; error: string }> }
+const noteFailure = (tenantId: string, cause: Cause.Cause<unknown>) => {
+  const failure = Option.getOrUndefined(Cause.failureOption(cause)) as { _tag?: string; message?: string } | undefined
+  if (failure?._tag === "QuotaExceeded") return
+  const error = failure === undefined ? Cause.pretty(cause).split("\n")[0]!.slice(0, 200) : `${failure._tag}: ${failure.message ?? ""}`.slice(0, 200)
+  const tag = failure?._tag ?? "defect or interruption"
+  requestFailures.byError[tag] = (requestFailures.byError[tag] ?? 0) + 1
+  if (requestFailures.first.length < 20) requestFailures.first.push({ tenantId, seconds: Math.round(performance.now() / 100) / 10, error })
+}
 /** When each tenant's first SP-API request began (performance.now()): how long its start waited. */
 const firstRequestAt = new Map<string, number>()
 const countingTracer = (inner: Tracer.Tracer) =>
@@ -166,6 +183,11 @@ const countingTracer = (inner: Tracer.Tracer) =>
         counted.amazonRequests += 1
         const tenantId = options?.attributes?.tenantId
         if (typeof tenantId === "string" && !firstRequestAt.has(tenantId)) firstRequestAt.set(tenantId, performance.now())
+        const end = span.end.bind(span)
+        span.end = (endTime, exit) => {
+          if (Exit.isFailure(exit)) noteFailure(String(tenantId), exit.cause)
+          end(endTime, exit)
+        }
       }
       else if (name === "runOrdersDeltaSync") {
         const end = span.end.bind(span)
@@ -269,11 +291,19 @@ const program = Effect.gen(function*() {
   })
   const watcher = yield* Effect.fork(Effect.repeat(watch, Schedule.spaced(Duration.millis(100))))
   const seconds: Record<string, number> = {}
-  const results = yield* Effect.forEach(input.tenants, (tenantId) =>
-    Effect.either(backfill.runInitialBackfill(tenantId, 365)).pipe(
-      Effect.timed,
-      Effect.map(([duration, result]) => ((seconds[tenantId] = Duration.toMillis(duration) / 1000), result))
-    ), { concurrency: input.concurrency })
+  const results: Array<Either.Either<BackfillStatus, unknown>> = []
+  // A fiber per run with little of the harness on its stack (each frame kept while a run waits costs ten thousand).
+  const limit = yield* Effect.makeSemaphore(input.concurrency)
+  const fibers = yield* Effect.forEach(input.tenants, (tenantId, i) => {
+    const began = performance.now()
+    const run = Effect.either(backfill.runInitialBackfill(tenantId, 365))
+    return Effect.fork(Effect.flatMap(input.concurrency < input.tenants.length ? limit.withPermits(1)(run) : run, (result) =>
+      Effect.sync(() => {
+        seconds[tenantId] = (performance.now() - began) / 1000
+        results[i] = result
+      })))
+  })
+  yield* Fiber.awaitAll(fibers)
   const wallSeconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuAtStart)
   const gcSummary = gc.stop()
@@ -295,6 +325,7 @@ const program = Effect.gen(function*() {
     peakHeapUsedMb: toMb(rss.peakHeapUsed()),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     gc: gcSummary,
+    requestFailures,
     failed: results.filter((r) => r._tag === "Left" || r.right.initialBackfillStatus !== "success").length,
     tenants: runs.flatMap(({ tenantId, run, result }) =>
       Option.isSome(run)

@@ -115,7 +115,9 @@ export const runChild = async <A>(
         LOG_LEVEL: "Warning",
         BENCH_RESULT_FILE: resultFile,
         ...(process.env.BENCH_ALLOCATION_PROFILE ? { BENCH_ALLOCATION_PROFILE: process.env.BENCH_ALLOCATION_PROFILE } : {}),
-        ...env
+        ...env,
+        // BENCH_CHILD_ENV ("NAME=value NAME=value") is for experiments too: settings the scenario does not choose.
+        ...Object.fromEntries((process.env.BENCH_CHILD_ENV ?? "").split(" ").filter((kv) => kv.includes("=")).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]))
       },
       stdio: ["ignore", "pipe", "pipe"]
     })

@@ -104,7 +104,8 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
       const spread = startSpread(many)
       process.stderr.write(
         `  B3 first requests: p50 ${spread.firstRequestSeconds.p50} s, p90 ${spread.firstRequestSeconds.p90} s, last ${spread.firstRequestSeconds.max} s; ` +
-          `first request to done: p50 ${spread.firstRequestToDoneSeconds.p50} s, max ${spread.firstRequestToDoneSeconds.max} s\n`
+          `first request to done: p50 ${spread.firstRequestToDoneSeconds.p50} s, max ${spread.firstRequestToDoneSeconds.max} s; ` +
+          `failed requests other than 429s: ${JSON.stringify(many.requestFailures.byError)}\n`
       )
       if (many.delta !== undefined) {
         const d = many.delta
@@ -161,6 +162,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     engineGc: first.gc,
     // When each tenant got going and how long it took from there: a slow start and a slow run look alike in the wall.
     startSpread: startSpread(first),
+    requestFailures: first.requestFailures,
     machineBusyFraction: runs[0]!.cpu.busyFraction,
     requests,
     throttled,

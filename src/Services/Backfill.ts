@@ -291,18 +291,32 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       Effect.useSpan("runInitialBackfill", { attributes: { tenantId, days }, captureStackTrace: false }, (span) => {
         const within = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
           effect.pipe(databaseFailures, Effect.annotateLogs("tenantId", tenantId), Effect.withParentSpan(span))
+        const turns = ordersSource.turns
         return Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
             yield* within(restore(checkDays(days)))
-            const tenant = yield* within(restore(tenants.get(tenantId)))
-            // Under a lease this fiber already holds (the daemon's tenant fiber), the pieces run inline.
-            const held = yield* within(leases.hold(tenantId, { wait: options.waitForLease ?? true }))
-            return { tenant, ...held }
+            // The run's first turn covers reading the tenant, claiming its lease and the first piece (several
+            // statements): runs begun together (ten thousand in B3) start at the pace the turns serve them, and those
+            // not started yet wait holding nothing but their place in the line. (A claim that waits out another
+            // holder's lease keeps its turn meanwhile: only the CLI waits, and it runs one tenant.)
+            yield* restore(turns.take)
+            return yield* Effect.gen(function*() {
+              const tenant = yield* within(restore(tenants.get(tenantId)))
+              // Under a lease this fiber already holds (the daemon's tenant fiber), the pieces run inline.
+              const held = yield* within(leases.hold(tenantId, { wait: options.waitForLease ?? true }))
+              return { tenant, ...held }
+            }).pipe(Effect.onError(() => turns.release))
           }).pipe(
             // Outside the generator, which is done by then: the run's frames while it waits are few and small.
             Effect.flatMap(({ lease, letGo, step, tenant }) =>
               Effect.flatMap(
-                Effect.exit(restore(drive(fetching(() => pieces(lease, tenant, days, options)), (work) => step(within(work))))),
+                // Built when it runs: `restore` keeps its effect for the whole run, and a built first piece is ~2.5 KB.
+                Effect.exit(restore(Effect.suspend(() =>
+                  Effect.flatMap(
+                    Effect.ensuring(step(within(pieces(lease, tenant, days, options))), turns.release),
+                    (next) => drive(next, (work) => step(within(work)))
+                  )
+                ))),
                 (exit) =>
                   Effect.gen(function*() {
                     // Whatever happens to the outcome's record (the database may be gone), the lease is let go.
