@@ -10,7 +10,7 @@ import { Tenants } from "../src/Services/Store/Tenants.js"
 import { type SimulatorHandle, startSimulator } from "../src/Simulator/index.js"
 import { seller } from "./Engine.js"
 import type { FleetChildInput, FleetChildResult } from "./FleetChild.js"
-import { type BenchDatabase, median, repoRoot, round, simulatorEnv } from "./Shared.js"
+import { type BenchDatabase, median, percentile, repoRoot, round, simulatorEnv } from "./Shared.js"
 
 /** Real simulator sellers among the fleet, triggered to measure trigger → first request. */
 const PROBES = 5
@@ -83,11 +83,6 @@ const databaseReads = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     FROM pg_stat_database WHERE datname = current_database()`.pipe(
     Effect.map((r) => ({ rows: Number(r[0]!.rows), transactions: Number(r[0]!.statements) }))
   ))
-
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN
-}
 
 /**
  * B7: the claim loop's cost with a fleet in the tables. `tenants` registered (all but a few probes done and in delta

@@ -21,6 +21,11 @@ export const median = (values: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** The value below which a share `p` (0..1) of `values` lie (NaN for none). */
+export const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN
+}
 export const round = (n: number, digits = 3) => Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n
 
 export const mb = (bytes: number) => round(bytes / 1024 / 1024, 1)

@@ -1,7 +1,7 @@
 import { startSimulator } from "../src/Simulator/index.js"
 import type { ChildInput, ChildResult } from "./EngineChild.js"
 import { seller } from "./Engine.js"
-import { type BenchDatabase, machineCpu, median, round, runChild, simulatorEnv } from "./Shared.js"
+import { type BenchDatabase, machineCpu, median, percentile, round, runChild, simulatorEnv } from "./Shared.js"
 
 const ORDERS_PER_TENANT = 1_100 // ~500 created in the last 365 days: 5 pages of 100
 
@@ -11,9 +11,8 @@ const num = (name: string, fallback: number) => {
 }
 
 const quantiles = (values: ReadonlyArray<number>) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN, 1)
-  return { p50: at(0.5), p90: at(0.9), max: at(1) }
+  const known = values.filter(Number.isFinite)
+  return { p50: round(percentile(known, 0.5), 1), p90: round(percentile(known, 0.9), 1), max: round(percentile(known, 1), 1) }
 }
 
 /** When the tenants' first requests went out (seconds from the start), and each run's time from there to its end. */
