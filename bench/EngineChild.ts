@@ -13,7 +13,7 @@ import { EngineLive } from "../src/Services/Engine.js"
 import { leasesHeld, ordersUpserted } from "../src/Services/Metrics.js"
 import { SyncStateRepo } from "../src/Services/Store/SyncStateRepo.js"
 import { Tenants } from "../src/Services/Store/Tenants.js"
-import { rssSampler, writeChildResult } from "./Shared.js"
+import { readChildInput, rssSampler, writeChildResult } from "./Shared.js"
 
 export interface ChildInput {
   readonly tenants: ReadonlyArray<string>
@@ -24,6 +24,9 @@ export interface ChildInput {
   /** After the backfills, how long to measure the same tenants in delta mode (the daemon, in this process). */
   readonly deltaSeconds?: number | undefined
 }
+
+/** [seconds, RSS MB, heap used MB, event-loop delay p99 ms, max ms] (see `timelineSampler`). */
+export type TimelineRow = readonly [number, number, number, number, number]
 
 export interface DeltaModeResult {
   /** From the daemon's start until it held every tenant. */
@@ -41,7 +44,7 @@ export interface DeltaModeResult {
   readonly endHeapUsedMb: number
   readonly eventLoopDelayP99Ms: number
   readonly eventLoopDelayMaxMs: number
-  readonly timeline: ReadonlyArray<readonly [number, number, number]>
+  readonly timeline: ReadonlyArray<TimelineRow>
 }
 
 export interface ChildResult {
@@ -70,8 +73,8 @@ export interface ChildResult {
   }>
   readonly peakHeapTotalMb: number
   readonly peakHeapUsedMb: number
-  /** [seconds, RSS MB, heap used MB] every `timelineSeconds` (default 5): when the peak happens. */
-  readonly timeline: ReadonlyArray<readonly [number, number, number]>
+  /** See `timelineSampler`: every `timelineSeconds` (default 5). */
+  readonly timeline: ReadonlyArray<TimelineRow>
   readonly milestones: ReadonlyArray<{
     readonly orders: number
     readonly peakRssMb: number
@@ -120,7 +123,7 @@ const gcObserver = () => {
   }
 }
 
-const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput
+const input = readChildInput<ChildInput>()
 
 /**
  * BENCH_ALLOCATION_PROFILE=<file> (experiments): V8's sampling heap profiler over the backfills, counting objects the
@@ -142,17 +145,24 @@ const allocationProfile = async () => {
 }
 const toMb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 
-/** [seconds since the start, RSS MB, heap used MB] every `everyMs` until stopped (the last sample at the stop). */
+/**
+ * [seconds since the start, RSS MB, heap used MB, event-loop delay p99 ms, max ms] every `everyMs` until stopped (the
+ * last sample at the stop); the delays are those since the sample before: when the peak and the delays happen.
+ */
 const timelineSampler = (everyMs: number) => {
   const started = performance.now()
-  const rows: Array<readonly [number, number, number]> = []
+  const rows: Array<TimelineRow> = []
+  const delay = monitorEventLoopDelay({ resolution: 10 })
+  delay.enable()
   const sample = () => {
     const usage = process.memoryUsage()
-    rows.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed)])
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10
+    rows.push([Math.round((performance.now() - started) / 100) / 10, toMb(usage.rss), toMb(usage.heapUsed), ms(delay.percentile(99)), ms(delay.max)])
+    delay.reset()
   }
   const timer = setInterval(sample, everyMs)
   timer.unref()
-  return { rows, stop: () => (clearInterval(timer), sample()) }
+  return { rows, stop: () => (clearInterval(timer), sample(), delay.disable()) }
 }
 
 /** What the process did, counted from its spans: SQL statements, SP-API requests, delta syncs (ended, by outcome). */

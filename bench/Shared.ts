@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -99,7 +100,8 @@ export const openDatabase = async (): Promise<BenchDatabase> => {
 /**
  * Runs a compiled bench script as a child process and returns the JSON it writes to the file named by
  * BENCH_RESULT_FILE (or, for a child that does not write one, the JSON on its last stdout line). A file, because a
- * result of a few megabytes (B3 at 10,000 tenants) read back from a pipe came out corrupted.
+ * result of a few megabytes (B3 at 10,000 tenants) read back from a pipe came out corrupted. The input goes by file
+ * too (BENCH_INPUT_FILE, see `readChildInput`): 10,000 tenant ids are more than Linux takes in one argument (128 KB).
  */
 export const runChild = async <A>(
   script: string,
@@ -111,14 +113,17 @@ export const runChild = async <A>(
   const extraFlags = (process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter((f) => f.length > 0)
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), "ordersync-child-"))
   const resultFile = path.join(folder, "result.json")
+  const inputFile = path.join(folder, "input.json")
   try {
-    const child = spawn(process.execPath, ["--expose-gc", ...extraFlags, ...nodeArgs, path.join(repoRoot, "dist/bench", script), JSON.stringify(input)], {
+    await fs.writeFile(inputFile, JSON.stringify(input))
+    const child = spawn(process.execPath, ["--expose-gc", ...extraFlags, ...nodeArgs, path.join(repoRoot, "dist/bench", script)], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "/tmp",
         LOG_LEVEL: "Warning",
         BENCH_RESULT_FILE: resultFile,
+        BENCH_INPUT_FILE: inputFile,
         ...(process.env.BENCH_ALLOCATION_PROFILE ? { BENCH_ALLOCATION_PROFILE: process.env.BENCH_ALLOCATION_PROFILE } : {}),
         ...env,
         // BENCH_CHILD_ENV ("NAME=value NAME=value") is for experiments too: settings the scenario does not choose.
@@ -140,6 +145,9 @@ export const runChild = async <A>(
     await fs.rm(folder, { recursive: true, force: true })
   }
 }
+
+/** What a child started by `runChild` was given. */
+export const readChildInput = <A>(): A => JSON.parse(readFileSync(process.env.BENCH_INPUT_FILE!, "utf8")) as A
 
 /** What a child started by `runChild` hands back: to its result file, else as one line on stdout. */
 export const writeChildResult = async (result: unknown) => {

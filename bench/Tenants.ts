@@ -173,7 +173,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
     aloneRssMb: Math.max(...runs.map((r) => r.alone.peakRssMb)),
     eventLoopDelayP99Ms: round(eventLoopDelayP99Ms, 1),
     eventLoopDelayMaxMs: round(Math.max(...runs.map((r) => r.many.eventLoopDelayMaxMs)), 1),
-    rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb"], rows: first.timeline },
+    rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb", "eventLoopDelayP99Ms", "eventLoopDelayMaxMs"], rows: first.timeline },
     engineCpuSeconds: round(first.cpuSeconds, 1),
     engineCpuMsPerPage: round((first.cpuSeconds / Math.max(1, pages)) * 1000, 2),
     engineGc: first.gc,
@@ -201,7 +201,7 @@ export const manyTenants = async (db: BenchDatabase, quick: boolean) => {
       endHeapUsedMb: delta.endHeapUsedMb,
       eventLoopDelayP99Ms: round(delta.eventLoopDelayP99Ms, 1),
       eventLoopDelayMaxMs: round(delta.eventLoopDelayMaxMs, 1),
-      rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb"], rows: delta.timeline }
+      rssTimeline: { columns: ["seconds", "rssMb", "heapUsedMb", "eventLoopDelayP99Ms", "eventLoopDelayMaxMs"], rows: delta.timeline }
     },
     targets: {
       wallRatio: `<= ${targets.wallRatio}`,
