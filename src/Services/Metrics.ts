@@ -26,6 +26,9 @@ export const amazonClockOffset = Metric.gauge("ordersync_amazon_clock_offset_sec
 export const leasesHeld = Metric.gauge("ordersync_leases_held", {
   description: "Tenant leases this process holds"
 })
+export const backfillTurns = Metric.gauge("ordersync_backfill_turns", {
+  description: "Backfills allowed to work at once in this process, steered by the event-loop delay (at most ORDERSYNC_FETCHING_TENANTS)"
+})
 export const chunkUpsertSeconds = Metric.histogram(
   "ordersync_chunk_upsert_seconds",
   MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 14 }),

@@ -17,22 +17,30 @@ export interface Permits {
   readonly withPermit: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Permits free now, and fibers waiting for one. */
   readonly stats: Effect.Effect<{ readonly free: number; readonly waiting: number }>
+  /**
+   * Changes how many permits there are: more wakes waiters at once; fewer takes effect as holders release (a
+   * release then hands nothing on until fewer than `count` are held).
+   */
+  readonly resize: (count: number) => Effect.Effect<void>
+  /** How many permits there are now. */
+  readonly size: Effect.Effect<number>
 }
 
 export const make = (count: number): Effect.Effect<Permits> =>
   Effect.sync(() => {
-    let free = count
+    let limit = count
+    let held = 0
     const waiting: Array<Deferred.Deferred<void>> = []
 
     const release = Effect.sync(() => {
-      const next = waiting.shift()
-      if (next === undefined) free++
+      const next = held <= limit ? waiting.shift() : undefined
+      if (next === undefined) held--
       else Deferred.unsafeDone(next, Exit.void)
     })
 
     const take = Effect.suspend(() => {
-      if (free > 0) {
-        free--
+      if (held < limit) {
+        held++
         return Effect.void
       }
       const turn = Deferred.unsafeMake<void>(FiberId.none)
@@ -55,5 +63,21 @@ export const make = (count: number): Effect.Effect<Permits> =>
     const withPermit = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(take), Effect.ensuring(restore(self), release)))
 
-    return { take, release, withPermit, stats: Effect.sync(() => ({ free, waiting: waiting.length })) }
+    const resize = (count: number) =>
+      Effect.sync(() => {
+        limit = count
+        while (held < limit && waiting.length > 0) {
+          held++
+          Deferred.unsafeDone(waiting.shift()!, Exit.void)
+        }
+      })
+
+    return {
+      take,
+      release,
+      withPermit,
+      stats: Effect.sync(() => ({ free: Math.max(0, limit - held), waiting: waiting.length })),
+      resize,
+      size: Effect.sync(() => limit)
+    }
   })

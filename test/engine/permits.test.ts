@@ -45,3 +45,29 @@ describe("permits", () => {
       expect(yield* permits.stats).toEqual({ free: 1, waiting: 0 })
     }))
 })
+
+describe("permits resized", () => {
+  it.effect("more permits wake waiters at once; fewer take effect as holders release", () =>
+    Effect.gen(function*() {
+      const permits = yield* Permits.make(1)
+      yield* permits.take
+      const waiters = yield* Effect.forEach([0, 1, 2], () => Effect.fork(permits.take))
+      yield* Effect.yieldNow()
+      yield* permits.resize(3)
+      // Two more permits: the first two waiters go, the third still waits.
+      yield* Fiber.join(waiters[0]!)
+      yield* Fiber.join(waiters[1]!)
+      expect(yield* permits.stats).toEqual({ free: 0, waiting: 1 })
+      yield* permits.resize(1)
+      // Three held, one allowed: two releases hand nothing on, the third hands its permit to the waiter.
+      yield* permits.release
+      yield* permits.release
+      expect(yield* permits.stats).toEqual({ free: 0, waiting: 1 })
+      yield* permits.release
+      yield* Fiber.join(waiters[2]!)
+      expect(yield* permits.stats).toEqual({ free: 0, waiting: 0 })
+      yield* permits.release
+      expect(yield* permits.stats).toEqual({ free: 1, waiting: 0 })
+      expect(yield* permits.size).toBe(1)
+    }))
+})

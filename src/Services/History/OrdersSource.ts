@@ -1,11 +1,11 @@
 import { Clock, Duration, Effect, Option, Ref } from "effect"
-import * as Permits from "../Permits.js"
 import { Orders, type Page, type PageQuery } from "../Orders.js"
 import { type SellerAuth, SpApiClient } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
 import { SyncStateRepo, type Window } from "../Store/SyncStateRepo.js"
 import { BackfillConfig } from "./BackfillConfig.js"
 import { maxDate, Sink, splitDecoded } from "./Sink.js"
+import * as Turns from "./Turns.js"
 
 /** A backfill that would wait longer than this for its quota parks between pages instead (see Orders.pages). */
 const PARK_AFTER = Duration.seconds(1)
@@ -40,13 +40,13 @@ const waitFor = (millis: number, cursor: WindowCursor): TurnResult => ({ _tag: "
  * client, each page committed through the sink with the window's checkpoint (its page token and last order).
  */
 export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/OrdersSource", {
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const orders = yield* Orders
     const repo = yield* SyncStateRepo
     const sink = yield* Sink
     const client = yield* SpApiClient
     const config = yield* BackfillConfig
-    const turns = yield* Permits.make(config.fetchingTenants)
+    const turns = yield* Turns.make(config.fetchingTenants)
 
     const commitPage = (lease: Lease, window: Ref.Ref<Window>, page: Page, activeMillis: number) =>
       Effect.gen(function*() {
