@@ -98,7 +98,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
 
     /**
      * A backfill is a chain of pieces of work under its lease, each answering what comes next: a piece that fetches
-     * takes one of the turns first (`ORDERSYNC_FETCHING_TENANTS`), and a wait for the seller's quota happens between
+     * takes one of the turns first (at most `ORDERSYNC_FETCHING_TENANTS`, see Turns), and a wait for the seller's quota happens between
      * two pieces (in `drive`), with the piece and its stack gone. A tenant waiting minutes for its
      * quota then holds its lease, its window's cursor and a timer.
      */
