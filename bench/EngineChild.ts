@@ -129,6 +129,28 @@ const input = readChildInput<ChildInput>()
  * BENCH_ALLOCATION_PROFILE=<file> (experiments): V8's sampling heap profiler over the backfills, counting objects the
  * garbage collector has already taken too, so the profile says where the allocation rate comes from.
  */
+/**
+ * BENCH_CPU_PROFILE=<file>:<from seconds>:<seconds> (experiments): V8's CPU profile of that stretch of the run (a whole
+ * 10,000-tenant run would be gigabytes), written when it ends.
+ */
+const cpuProfileWindow = () => {
+  const [file, from, seconds] = (process.env.BENCH_CPU_PROFILE ?? "").split(":")
+  if (!file || !(Number(from) >= 0) || !(Number(seconds) > 0)) return
+  setTimeout(async () => {
+    const { Session } = await import("node:inspector/promises")
+    const { writeFile } = await import("node:fs/promises")
+    const session = new Session()
+    session.connect()
+    await session.post("Profiler.enable")
+    await session.post("Profiler.start")
+    setTimeout(async () => {
+      const { profile } = await session.post("Profiler.stop")
+      await writeFile(file, JSON.stringify(profile))
+      session.disconnect()
+    }, Number(seconds) * 1000).unref()
+  }, Number(from) * 1000).unref()
+}
+
 const allocationProfile = async () => {
   const file = process.env.BENCH_ALLOCATION_PROFILE
   if (file === undefined) return async () => {}
@@ -269,6 +291,7 @@ const program = Effect.gen(function*() {
     }), { concurrency: 8, discard: true })
 
   const stopAllocationProfile = yield* Effect.promise(allocationProfile)
+  cpuProfileWindow()
   const rss = rssSampler(50)
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()

@@ -125,6 +125,7 @@ export const runChild = async <A>(
         BENCH_RESULT_FILE: resultFile,
         BENCH_INPUT_FILE: inputFile,
         ...(process.env.BENCH_ALLOCATION_PROFILE ? { BENCH_ALLOCATION_PROFILE: process.env.BENCH_ALLOCATION_PROFILE } : {}),
+        ...(process.env.BENCH_CPU_PROFILE ? { BENCH_CPU_PROFILE: process.env.BENCH_CPU_PROFILE } : {}),
         ...env,
         // BENCH_CHILD_ENV ("NAME=value NAME=value") is for experiments too: settings the scenario does not choose.
         ...Object.fromEntries((process.env.BENCH_CHILD_ENV ?? "").split(" ").filter((kv) => kv.includes("=")).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]))
