@@ -25,7 +25,7 @@ const FEWEST = 2
 export const nextTurns = (current: number, lagMs: number, waiting: number, most: number): number => {
   if (lagMs > LAG_TARGET_MS) return Math.max(Math.min(FEWEST, most), Math.floor(current * 0.75))
   if (waiting > 0 && lagMs < LAG_TARGET_MS / 2) return Math.min(most, current + Math.max(1, Math.floor(current / 8)))
-  return Math.min(current, most)
+  return current
 }
 
 /**
