@@ -10,7 +10,7 @@ import type { BackfillStatus } from "../src/Domain/BackfillStatus.js"
 import { Backfill } from "../src/Services/Backfill.js"
 import { Daemon } from "../src/Services/Daemon.js"
 import { EngineLive } from "../src/Services/Engine.js"
-import { leasesHeld, ordersUpserted } from "../src/Services/Metrics.js"
+import { backfillTurns, backfillTurnsWaiting, leasesHeld, ordersUpserted } from "../src/Services/Metrics.js"
 import { SyncStateRepo } from "../src/Services/Store/SyncStateRepo.js"
 import { Tenants } from "../src/Services/Store/Tenants.js"
 import { readChildInput, rssSampler, writeChildResult } from "./Shared.js"
@@ -149,6 +149,29 @@ const cpuProfileWindow = () => {
       session.disconnect()
     }, Number(seconds) * 1000).unref()
   }, Number(from) * 1000).unref()
+}
+
+/**
+ * BENCH_MEMORY_LOG=<file> (experiments): every 5 s, a JSON line of `process.memoryUsage()` and V8's heap spaces (MB),
+ * to tell what of the RSS is the live heap, V8's headroom, and memory outside the heap.
+ */
+const memoryLog = () => {
+  const file = process.env.BENCH_MEMORY_LOG
+  if (!file) return
+  const started = performance.now()
+  const timer = setInterval(async () => {
+    const v8 = await import("node:v8")
+    const { appendFileSync } = await import("node:fs")
+    const mb = (n: number) => Math.round(n / 1e5) / 10
+    // BENCH_MEMORY_LOG_GC=1: after a full collection, the live heap.
+    if (process.env.BENCH_MEMORY_LOG_GC === "1") (globalThis as { gc?: () => void }).gc?.()
+    const usage = process.memoryUsage()
+    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, [mb(s.space_size), mb(s.space_used_size)]]))
+    const turns = Effect.runSync(Metric.value(backfillTurns)).value
+    const waiting = Effect.runSync(Metric.value(backfillTurnsWaiting)).value
+    appendFileSync(file, JSON.stringify({ s: Math.round((performance.now() - started) / 1000), turns, waiting, rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers), spaces }) + "\n")
+  }, 5000)
+  timer.unref()
 }
 
 const allocationProfile = async () => {
@@ -292,6 +315,7 @@ const program = Effect.gen(function*() {
 
   const stopAllocationProfile = yield* Effect.promise(allocationProfile)
   cpuProfileWindow()
+  memoryLog()
   const rss = rssSampler(50)
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()

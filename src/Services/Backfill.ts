@@ -1,9 +1,10 @@
 import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Clock, Duration, Effect, Exit, Option } from "effect"
-import { CredentialsRevoked, DatabaseUnavailable, InvalidRequest, type LeaseLost } from "../Domain/Errors.js"
+import { CredentialsRevoked, DatabaseUnavailable, InvalidRequest } from "../Domain/Errors.js"
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
 import { Delta } from "./Delta.js"
 import { BackfillConfig, ReportsConfig } from "./History/BackfillConfig.js"
+import * as Drive from "./History/Drive.js"
 import { OrdersSource, type WindowCursor } from "./History/OrdersSource.js"
 import { choose } from "./History/Planner.js"
 import { ReportsSource } from "./History/ReportsSource.js"
@@ -25,7 +26,7 @@ export interface RunOptions {
   readonly waitForLease?: boolean
 }
 
-/** What a piece of a backfill can fail with (see Backfill's `Next`). */
+/** What a piece of a backfill can fail with (see Drive's `Next`). */
 type PieceError =
   | Effect.Effect.Error<ReturnType<OrdersSource["turn"]>>
   | Effect.Effect.Error<ReturnType<ReportsSource["run"]>>
@@ -97,21 +98,15 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       })
 
     /**
-     * A backfill is a chain of pieces of work under its lease, each answering what comes next: a piece that fetches
-     * takes one of the turns first (at most `ORDERSYNC_FETCHING_TENANTS`, see Turns), and a wait for the seller's quota happens between
-     * two pieces (in `drive`), with the piece and its stack gone. A tenant waiting minutes for its
-     * quota then holds its lease, its window's cursor and a timer.
+     * A backfill is a chain of pieces of work under its lease, each answering what comes next (see Drive): a piece
+     * that fetches takes one of the turns first (at most `ORDERSYNC_FETCHING_TENANTS`, see Turns), and a wait for the
+     * seller's quota happens between two pieces, with the piece and its stack gone. A tenant waiting minutes for its
+     * quota then holds its lease, its window's cursor and an alarm.
      */
-    type Next =
-      | { readonly _tag: "Done" }
-      | { readonly _tag: "Work"; readonly turn: boolean; readonly work: Effect.Effect<Next, PieceError> }
-      | { readonly _tag: "Wait"; readonly millis: number; readonly then: Next }
+    type Next = Drive.Next<PieceError>
     const done: Next = { _tag: "Done" }
-    /**
-     * A piece that fetches, built when it runs: a tenant waiting for its quota or its turn then holds the closure that
-     * builds it (its cursor, mostly), not the piece's effect with its span and wrappers (~6 KB each, B3).
-     */
-    const fetching = (work: () => Effect.Effect<Next, PieceError>): Next => ({ _tag: "Work", turn: true, work: Effect.suspend(work) })
+    /** A piece that fetches (it takes a turn first), built when it runs (see Drive's `Next`). */
+    const fetching = (work: () => Effect.Effect<Next, PieceError>): Next => ({ _tag: "Work", turn: true, work })
 
     /** The first piece of a tenant's backfill; the others follow from it. */
     const pieces = (lease: Lease, tenant: TenantConnection, days: number, options: RunOptions) => {
@@ -187,7 +182,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             _tag: "Work",
             // Reports wait minutes for Amazon to write them: they do not hold a turn meanwhile.
             turn: false,
-            work: Effect.zipRight(reportsSource.run(lease, tenant, tenant.marketplaceIds), apiWindows(path))
+            work: () => Effect.zipRight(reportsSource.run(lease, tenant, tenant.marketplaceIds), apiWindows(path))
           })
           : apiWindows(path)
 
@@ -231,28 +226,6 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         })
 
       return start
-    }
-
-    /**
-     * Runs the pieces one after another, each as a step under the lease; turns and quota waits come in between. A
-     * loop of `flatMap`s, not a generator: a tenant waiting here holds one small frame and its `Next`, where a
-     * generator would hold every register it ever used (B3 at 10,000 tenants).
-     */
-    const drive = (
-      first: Next,
-      step: (work: Effect.Effect<Next, PieceError>) => Effect.Effect<Next, PieceError | LeaseLost | DatabaseUnavailable>
-    ) => {
-      const loop = (next: Next): Effect.Effect<void, PieceError | LeaseLost | DatabaseUnavailable> => {
-        switch (next._tag) {
-          case "Done":
-            return Effect.void
-          case "Wait":
-            return Effect.flatMap(Effect.sleep(Duration.millis(next.millis)), () => loop(next.then))
-          case "Work":
-            return Effect.flatMap(next.turn ? ordersSource.turns.withPermit(step(next.work)) : step(next.work), loop)
-        }
-      }
-      return loop(first)
     }
 
     const describeFailure = (error: { readonly _tag: string; readonly message?: string }) =>
@@ -314,7 +287,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
                 Effect.exit(restore(Effect.suspend(() =>
                   Effect.flatMap(
                     Effect.ensuring(step(within(pieces(lease, tenant, days, options))), turns.release),
-                    (next) => drive(next, (work) => step(within(work)))
+                    (next) => Drive.drive(next, (work) => step(within(work)), turns, ordersSource.alarms)
                   )
                 ))),
                 (exit) =>

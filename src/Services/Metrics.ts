@@ -29,6 +29,9 @@ export const leasesHeld = Metric.gauge("ordersync_leases_held", {
 export const backfillTurns = Metric.gauge("ordersync_backfill_turns", {
   description: "Backfills allowed to work at once in this process, steered by the event-loop delay (at most ORDERSYNC_FETCHING_TENANTS)"
 })
+export const backfillTurnsWaiting = Metric.gauge("ordersync_backfill_turns_waiting", {
+  description: "Backfills waiting for one of those turns (sampled with them, every 500 ms)"
+})
 export const chunkUpsertSeconds = Metric.histogram(
   "ordersync_chunk_upsert_seconds",
   MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 14 }),

@@ -24,19 +24,51 @@ export interface Permits {
   readonly resize: (count: number) => Effect.Effect<void>
   /** How many permits there are now. */
   readonly size: Effect.Effect<number>
+  /**
+   * Outside a fiber (see History/Drive): calls `granted` once a permit is this caller's, at once if one is free.
+   * Answers a cancel, which gives up the place in line and returns false if the permit was already granted.
+   */
+  readonly unsafeTake: (granted: () => void) => () => boolean
+  /** Outside a fiber: gives a permit back (handing it to the first waiter). */
+  readonly unsafeRelease: () => void
 }
+
+/** The cancel of a permit granted at once (one for all: a closure made in `unsafeTake` would keep its callback alive). */
+const alreadyGranted = () => false
 
 export const make = (count: number): Effect.Effect<Permits> =>
   Effect.sync(() => {
     let limit = count
     let held = 0
-    const waiting: Array<Deferred.Deferred<void>> = []
+    // The waiters in arrival order: a waiting fiber or driver is a callback here, nothing more.
+    const waiting: Array<() => void> = []
 
-    const release = Effect.sync(() => {
+    const unsafeRelease = () => {
       const next = held <= limit ? waiting.shift() : undefined
       if (next === undefined) held--
-      else Deferred.unsafeDone(next, Exit.void)
-    })
+      else next()
+    }
+    const release = Effect.sync(unsafeRelease)
+
+    const unsafeTake = (granted: () => void) => {
+      if (held < limit) {
+        held++
+        granted()
+        return alreadyGranted
+      }
+      let given = false
+      const turn = () => {
+        given = true
+        granted()
+      }
+      waiting.push(turn)
+      return () => {
+        if (given) return false
+        const index = waiting.indexOf(turn)
+        if (index >= 0) waiting.splice(index, 1)
+        return true
+      }
+    }
 
     const take = Effect.suspend(() => {
       if (held < limit) {
@@ -44,19 +76,10 @@ export const make = (count: number): Effect.Effect<Permits> =>
         return Effect.void
       }
       const turn = Deferred.unsafeMake<void>(FiberId.none)
-      waiting.push(turn)
+      const cancel = unsafeTake(() => Deferred.unsafeDone(turn, Exit.void))
       return Deferred.await(turn).pipe(
-        Effect.onInterrupt(() =>
-          Effect.suspend(() => {
-            const index = waiting.indexOf(turn)
-            if (index >= 0) {
-              waiting.splice(index, 1)
-              return Effect.void
-            }
-            // Interrupted just after a release handed it the permit: pass it on.
-            return release
-          })
-        )
+        // Interrupted just after a release handed it the permit: pass it on.
+        Effect.onInterrupt(() => Effect.sync(() => cancel() || unsafeRelease()))
       )
     })
 
@@ -68,7 +91,7 @@ export const make = (count: number): Effect.Effect<Permits> =>
         limit = count
         while (held < limit && waiting.length > 0) {
           held++
-          Deferred.unsafeDone(waiting.shift()!, Exit.void)
+          waiting.shift()!()
         }
       })
 
@@ -78,6 +101,8 @@ export const make = (count: number): Effect.Effect<Permits> =>
       withPermit,
       stats: Effect.sync(() => ({ free: Math.max(0, limit - held), waiting: waiting.length })),
       resize,
-      size: Effect.sync(() => limit)
+      size: Effect.sync(() => limit),
+      unsafeTake,
+      unsafeRelease
     }
   })

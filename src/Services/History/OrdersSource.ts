@@ -5,6 +5,7 @@ import type { Lease } from "../Store/Leases.js"
 import { SyncStateRepo, type Window } from "../Store/SyncStateRepo.js"
 import { BackfillConfig } from "./BackfillConfig.js"
 import { maxDate, Sink, splitDecoded } from "./Sink.js"
+import * as Alarms from "./Alarms.js"
 import * as Turns from "./Turns.js"
 
 /** A backfill that would wait longer than this for its quota parks between pages instead (see Orders.pages). */
@@ -47,6 +48,8 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
     const client = yield* SpApiClient
     const config = yield* BackfillConfig
     const turns = yield* Turns.make(config.fetchingTenants)
+    // The backfills' waits for their quota between two turns (see Drive).
+    const alarms = yield* Alarms.make
 
     const commitPage = (lease: Lease, window: Ref.Ref<Window>, page: Page, activeMillis: number) =>
       Effect.gen(function*() {
@@ -198,6 +201,6 @@ export class OrdersSource extends Effect.Service<OrdersSource>()("ordersync/Orde
         })
       )
 
-    return { open, turn, turns } as const
+    return { open, turn, turns, alarms } as const
   })
 }) {}

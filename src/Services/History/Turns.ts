@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { Duration, Effect, Metric, Schedule } from "effect"
-import { backfillTurns } from "../Metrics.js"
+import { backfillTurns, backfillTurnsWaiting } from "../Metrics.js"
 import * as Permits from "../Permits.js"
 
 /** How often the number of turns is reconsidered, and the event-loop delay it is read from. */
@@ -55,6 +55,7 @@ export const make = (most: number) =>
       const next = nextTurns(current, lagMs, waiting, most)
       if (next !== current) yield* turns.resize(next)
       yield* Metric.set(backfillTurns, next)
+      yield* Metric.set(backfillTurnsWaiting, waiting)
     })
     yield* Effect.forkScoped(Effect.repeat(steer, Schedule.spaced(EVERY)))
     return turns
