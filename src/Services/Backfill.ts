@@ -255,9 +255,10 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
     /**
      * Fetches every order created in the last `days` days (default 365) into "Order"; resumes a run left half done.
      *
-     * The run's span, log annotation and database-error mapping wrap each of its pieces, not the run: a backfill
-     * waiting for its quota between two pieces is then this function's few frames, its lease, its window's cursor and
-     * a timer (ten thousand waiting tenants in one process: B3). The lease is taken and given back as with
+     * The run's span, log annotation and database-error mapping wrap each of its pieces, not the run, and the pieces
+     * after the first run in fibers of their own (see Drive): a backfill waiting for a turn or its quota between two
+     * pieces is then this fiber suspended on one callback, its lease, its window's cursor and a place in the turns'
+     * line or the alarms (ten thousand waiting tenants in one process: B3). The lease is taken and given back as with
      * acquireUseRelease: an interruption cannot leave it claimed, and it is released after the outcome is recorded.
      */
     const runInitialBackfill = (tenantId: string, days: number = DEFAULT_BACKFILL_DAYS, options: RunOptions = {}) =>

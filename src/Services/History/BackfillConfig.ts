@@ -8,7 +8,7 @@ export const HistorySource = Config.literal("auto", "orders", "reports")("ORDERS
 export const BackfillConfig = Config.all({
   /** Orders per checkpoint window: windows follow the volume, never multiplying requests. */
   windowOrders: Config.integer("ORDERSYNC_WINDOW_ORDERS").pipe(Config.withDefault(10_000)),
-  /** The most backfills working at the same moment in one process (starting, fetching pages, finishing; the number in use follows the event-loop delay, see Turns); the others wait their turn (see Backfill.drive). */
+  /** The most backfills working at the same moment in one process (starting, fetching pages, finishing; the number in use follows the event-loop delay, see Turns); the others wait their turn (see History/Drive). */
   fetchingTenants: Config.integer("ORDERSYNC_FETCHING_TENANTS").pipe(
     Config.withDefault(64),
     Config.validate({ message: "ORDERSYNC_FETCHING_TENANTS must be at least 1", validation: (n) => n >= 1 })

@@ -240,7 +240,7 @@ export class Leases extends Effect.Service<Leases>()("ordersync/Leases", {
      * Puts `lease` under the heartbeat until `unregister`, and answers the step that runs a piece of work as the
      * lease's work fiber: a lost lease interrupts the piece and fails it with LeaseLost, and a piece begun after the
      * loss fails at once. Between pieces the lease holds no fiber: a backfill waiting minutes for its quota holds its
-     * lease and a timer (see Backfill). An interruption from outside waits for the piece to finish its finalizers
+     * lease and an alarm (see History/Drive). An interruption from outside waits for the piece to finish its finalizers
      * (the page being committed) before returning, so whatever comes after it (a release) comes strictly after them.
      */
     const register = (lease: Lease) =>
