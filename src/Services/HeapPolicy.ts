@@ -9,9 +9,9 @@ import { Config, Effect, Layer } from "effect"
  * a process whose live heap is 55 MB would sit at 250–300 MB of RSS. A growth factor of 1.5 kept RSS near the live
  * size (`npm run bench`, B4: 160 MB against 233 MB at V8's defaults), and 1.25 keeps a process with ten thousand
  * backfills near it too (B3 at 10,000 tenants, ~200 MB live: the old generation's pages 305 MB at most against 342 MB
- * at 1.5, RSS 443 MB on average against 501 MB over the same minutes). A small heap stays above V8's own minimum
- * either way. The cost is more frequent full collections, mostly concurrent (see the README's B3 and B4 rows). 0
- * leaves V8's own heuristics.
+ * at 1.5, RSS 443 MB on average against 501 MB over the same minutes; B4, one tenant: 141–156 MB against 148–164 MB,
+ * at the same throughput). The cost is more frequent full collections, mostly concurrent: at 10,000 tenants twice as
+ * many, and more CPU per page (see the README's B3 at 10,000 row). 0 leaves V8's own heuristics.
  */
 export const HeapGrowthPercent = Config.integer("ORDERSYNC_HEAP_GROWTH_PERCENT").pipe(
   Config.withDefault(25),
