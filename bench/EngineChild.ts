@@ -4,7 +4,9 @@
  * hands back one JSON result (`writeChildResult`). With `deltaSeconds`, the backfilled tenants then go on in delta
  * mode: the daemon claims them all in this process and runs their delta syncs, measured for that long.
  */
+import { appendFileSync } from "node:fs"
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
+import { getHeapSpaceStatistics } from "node:v8"
 import { Cause, Duration, type Either, Effect, Exit, Fiber, Logger, LogLevel, Metric, Option, Redacted, Schedule, Tracer } from "effect"
 import type { BackfillStatus } from "../src/Domain/BackfillStatus.js"
 import { Backfill } from "../src/Services/Backfill.js"
@@ -126,10 +128,6 @@ const gcObserver = () => {
 const input = readChildInput<ChildInput>()
 
 /**
- * BENCH_ALLOCATION_PROFILE=<file> (experiments): V8's sampling heap profiler over the backfills, counting objects the
- * garbage collector has already taken too, so the profile says where the allocation rate comes from.
- */
-/**
  * BENCH_CPU_PROFILE=<file>:<from seconds>:<seconds> (experiments): V8's CPU profile of that stretch of the run (a whole
  * 10,000-tenant run would be gigabytes), written when it ends.
  */
@@ -159,14 +157,12 @@ const memoryLog = () => {
   const file = process.env.BENCH_MEMORY_LOG
   if (!file) return
   const started = performance.now()
-  const timer = setInterval(async () => {
-    const v8 = await import("node:v8")
-    const { appendFileSync } = await import("node:fs")
+  const timer = setInterval(() => {
     const mb = (n: number) => Math.round(n / 1e5) / 10
     // BENCH_MEMORY_LOG_GC=1: after a full collection, the live heap.
     if (process.env.BENCH_MEMORY_LOG_GC === "1") (globalThis as { gc?: () => void }).gc?.()
     const usage = process.memoryUsage()
-    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, [mb(s.space_size), mb(s.space_used_size)]]))
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, [mb(s.space_size), mb(s.space_used_size)]]))
     const turns = Effect.runSync(Metric.value(backfillTurns)).value
     const waiting = Effect.runSync(Metric.value(backfillTurnsWaiting)).value
     appendFileSync(file, JSON.stringify({ s: Math.round((performance.now() - started) / 1000), turns, waiting, rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers), spaces }) + "\n")
@@ -174,6 +170,10 @@ const memoryLog = () => {
   timer.unref()
 }
 
+/**
+ * BENCH_ALLOCATION_PROFILE=<file> (experiments): V8's sampling heap profiler over the backfills, counting objects the
+ * garbage collector has already taken too, so the profile says where the allocation rate comes from.
+ */
 const allocationProfile = async () => {
   const file = process.env.BENCH_ALLOCATION_PROFILE
   if (file === undefined) return async () => {}
