@@ -36,6 +36,21 @@ export class CredentialsRevoked extends Schema.TaggedError<CredentialsRevoked>()
   }
 }
 
+/**
+ * Amazon denied one operation although the tenant's credentials are good: a 403 without "expired", on an operation
+ * the application has no role for (field: `{"code":"Unauthorized","message":"Access to requested resource is
+ * denied.","details":""}`, amz-tools/amazon-sp-api #1, #10). The tenant is not parked; the caller chooses another
+ * path (reports → Orders API) or reports the missing role.
+ */
+export class RoleMissing extends Schema.TaggedError<RoleMissing>()("RoleMissing", {
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `Amazon denied ${this.operation} (the application may lack the role for it): ${this.reason}`
+  }
+}
+
 /** Amazon could not decode or no longer accepts a page token: restart the window from its last order. */
 export class PageTokenRejected extends Schema.TaggedError<PageTokenRejected>()("PageTokenRejected", {
   reason: Schema.String
