@@ -54,6 +54,26 @@ describe("fidelity: the audit table (test/FIDELITY.md) cites what the models say
     expect(numbers).toEqual(numbers.map((_, k) => k + 1))
   })
 
+  it("every row says what the field reports beside what the model says, with the thread", () => {
+    const rows = readFileSync(audit, "utf8").split("\n").filter((line) => /^\| \d+ \|/.test(line))
+    const field = rows.map((line) => line.split(" | ")[3]!)
+    // Six cells a row: #, what, model, field, client, test (a row that lost its field cell shifts the others).
+    expect(rows.filter((line) => line.split(" | ").length !== 6)).toEqual([])
+    // A field cell is "—" (nothing contradicts the model) or cites at least one public thread as owner/repo#N.
+    const thread = /[\w.-]+\/[\w.-]+#\d+/
+    expect(field.filter((cell) => cell !== "—" && !thread.test(cell))).toEqual([])
+    // The field reports ordersync was built against (issue 30), each cited somewhere in the audit.
+    const cited = new Set([...readFileSync(audit, "utf8").matchAll(/([\w.-]+\/[\w.-]+)#(\d+)/g)].map((m) => `${m[1]}#${m[2]}`))
+    const known = [
+      "amzn/selling-partner-api-models#2209", "amzn/selling-partner-api-models#534", "amzn/selling-partner-api-docs#1404",
+      "amzn/selling-partner-api-models#1269", "amzn/selling-partner-api-models#1148", "amzn/selling-partner-api-models#2091",
+      "amzn/selling-partner-api-models#2382", "amzn/selling-partner-api-docs#326", "amzn/selling-partner-api-docs#2004",
+      "amzn/selling-partner-api-models#1167", "jlevers/selling-partner-api#473"
+    ]
+    expect(known.filter((t) => !cited.has(t))).toEqual([])
+    expect(field.filter((cell) => cell !== "—").length).toBeGreaterThanOrEqual(8)
+  })
+
   it("the datasets ordersync asks for are in the model's includedData enum", () => {
     const enumValues = resolveCitation(readModel(ORDERS_2026), "#/paths/~1orders~12026-01-01~1orders/get/parameters[includedData]/items/enum")
     expect(enumValues).toEqual(expect.arrayContaining(["FULFILLMENT", "PROCEEDS"]))
