@@ -14,8 +14,8 @@ import {
   Unauthorized
 } from "./Api.js"
 
-export const respond = (status: number, code: string, message: string, details = "") =>
-  HttpServerResponse.unsafeJson({ errors: [new ErrorEntry({ code, message, details })] }, { status })
+export const respond = (status: number, code: string, message: string, details = "", headers: Record<string, string> = {}) =>
+  HttpServerResponse.unsafeJson({ errors: [new ErrorEntry({ code, message, details })] }, { status, headers })
 
 const statuses: ReadonlyArray<readonly [abstract new(...args: never) => unknown, number]> = [
   [BadRequest, 400],

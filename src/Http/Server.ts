@@ -9,6 +9,7 @@ import { ApiTokens } from "../Services/Store/ApiTokens.js"
 import { Fleet } from "../Services/Store/Fleet.js"
 import { Api } from "./Api.js"
 import { AdminTokensConfig, AuthenticationLive } from "./Auth.js"
+import { AuthThrottle } from "./AuthThrottle.js"
 import { BackfillHandlers } from "./BackfillHandlers.js"
 import { ConsoleLive } from "./Console.js"
 import { ConsoleHandlers } from "./ConsoleHandlers.js"
@@ -46,7 +47,7 @@ export const ApiLive = Layer.mergeAll(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
   Layer.provide([BackfillHandlers, ConsoleHandlers, SystemHandlers, ErrorShapeLive, RequestGuardLive]),
   Layer.provide(AuthenticationLive),
-  Layer.provide([ApiTokens.Default, Requests.Default, Prometheus.Default, Fleet.Default])
+  Layer.provide([ApiTokens.Default, Requests.Default, Prometheus.Default, Fleet.Default, AuthThrottle.Default])
 )
 
 /** The HTTP server on PORT/HOST (see listenAddress). */
