@@ -243,6 +243,35 @@ describe("report documents", () => {
       expect(quarantined(short!).error).toBe(`data row 7 has 5 fields, the header has ${COLUMNS.length}`)
     }))
 
+  it.effect("values PostgreSQL cannot store quarantine their order: a NUL in a field, quantities past INTEGER, a total past NUMERIC(18, 2)", () =>
+    Effect.gen(function*() {
+      const text = tsv([
+        row("777-1"),
+        row("777-2", { "product-name": "Widget\u0000 blue" }),
+        row("777-3", { "sku": "A", "quantity": "2147483647" }),
+        row("777-3", { "sku": "B", "quantity": "1" }),
+        row("777-4", { "item-price": "99999999999999999.00" }),
+        row("777-5", { "quantity": "2147483647" })
+      ])
+      const [good, nul, overflow, amount, most] = orders(yield* read(utf8(text)))
+      expect(ok(good!).externalOrderId).toBe("777-1")
+      expect(quarantined(nul!)).toMatchObject({ externalOrderId: "777-2", error: "data row 2 holds a NUL character, which PostgreSQL cannot store" })
+      expect(rawRows(quarantined(nul!))[0]!["product-name"]).toBe("Widget\u0000 blue")
+      expect(quarantined(overflow!)).toMatchObject({
+        externalOrderId: "777-3",
+        error: "itemsCount 2147483648 does not fit PostgreSQL's integer column (at most 2147483647)"
+      })
+      expect(quarantined(amount!).error).toBe("totalAmount 99999999999999999.00 does not fit the NUMERIC(18, 2) column")
+      expect(ok(most!).itemsCount).toBe(2147483647)
+    }))
+
+  it.effect("a NUL in the header fails the document: no order of it could be stored", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(read(utf8(tsv([row("777-1")], [...COLUMNS.slice(0, -1), "price\u0000designation"]))))
+      expect(error).toBeInstanceOf(ReportDocumentError)
+      expect((error as ReportDocumentError).reason).toMatch(/header holds a NUL/)
+    }))
+
   it.effect("chunks of chunkOrders orders; rowsThrough ends each chunk at an order's last row; skipRows resumes exactly", () =>
     Effect.gen(function*() {
       // Orders of 1, 2, 3, 1, 2, 3… rows: 10 orders, 19 rows.

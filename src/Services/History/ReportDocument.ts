@@ -5,6 +5,7 @@ import * as Zlib from "node:zlib"
 import type { DecodedOrder } from "../../Domain/Order.js"
 import { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { decodeReportOrder, type ReportHeader, reportHeader } from "../../Domain/ReportOrders.js"
+import { unstorable } from "../Store/OrderRepo.js"
 
 // A downloaded order report → chunks of decoded orders, one pass, never the whole document in memory:
 // bytes → (gunzip) → text in the declared charset → lines → rows → consecutive rows per order → chunks.
@@ -172,6 +173,21 @@ const gunzip = <E>(): Channel.Channel<
 // ---------------------------------------------------------------------------------------------------------------
 // Text → chunks of orders
 
+/**
+ * A decoded order PostgreSQL would refuse (a NUL in a field, on row `nulRow`; a quantity past its integer column…)
+ * is quarantined here with the reason, like any bad row: otherwise it would fail its whole chunk's COPY.
+ */
+const storable = (decoded: DecodedOrder, nulRow: number): DecodedOrder => {
+  const nul = nulRow === 0 ? undefined : `data row ${nulRow} holds a NUL character, which PostgreSQL cannot store`
+  if (decoded._tag === "Quarantined") {
+    return nul === undefined ? decoded : { _tag: "Quarantined", quarantined: { ...decoded.quarantined, error: decoded.quarantined.error === "" ? nul : `${decoded.quarantined.error}; ${nul}` } }
+  }
+  const reason = nul ?? unstorable(decoded.order)
+  return reason === undefined
+    ? decoded
+    : { _tag: "Quarantined", quarantined: { externalOrderId: decoded.order.externalOrderId, raw: decoded.order.raw, error: reason } }
+}
+
 type ParseChannel<E> = Channel.Channel<
   Chunk.Chunk<ReportChunk>,
   Chunk.Chunk<Uint8Array>,
@@ -208,6 +224,8 @@ class DocumentParser {
   private orderRows: Array<Array<string>> = []
   private orderId = ""
   private orderFirstRow = 0
+  /** The first row of the order being gathered that holds a NUL (PostgreSQL's text cannot), or 0. */
+  private orderNulRow = 0
   /** The id of the last skipped row: the first row read must start a new order. */
   private skippedId: string | undefined
   private orders: Array<DecodedOrder> = []
@@ -297,6 +315,7 @@ class DocumentParser {
     } else if (this.orderRows.length >= MAX_ORDER_ROWS) {
       throw new ReportDocumentError({ reason: `order "${id}" has more than ${MAX_ORDER_ROWS} rows` })
     }
+    if (this.orderNulRow === 0 && line.includes("\0")) this.orderNulRow = row
     this.orderRows.push(fields)
   }
 
@@ -304,6 +323,8 @@ class DocumentParser {
     if (/^\s*date range exceeded/i.test(line)) {
       throw new ReportDateRangeExceeded({ text: line.trim().slice(0, 500) })
     }
+    // Every order's `raw` is keyed by the header's names: one NUL there and no order could be stored.
+    if (line.includes("\0")) throw new ReportDocumentError({ reason: "the header holds a NUL character; not an order report" })
     const header = reportHeader(line.split("\t"))
     if (Either.isLeft(header)) throw new ReportDocumentError({ reason: header.left })
     this.header = header.right
@@ -311,7 +332,8 @@ class DocumentParser {
 
   private endOrder() {
     if (this.orderRows.length === 0) return
-    this.orders.push(decodeReportOrder(this.header!, this.options.reportType, this.orderRows, this.orderFirstRow))
+    this.orders.push(storable(decodeReportOrder(this.header!, this.options.reportType, this.orderRows, this.orderFirstRow), this.orderNulRow))
+    this.orderNulRow = 0
     this.ordersThrough = this.orderFirstRow + this.orderRows.length - 1
     this.orderRows = []
     if (this.orders.length >= this.options.chunkOrders) {

@@ -6,7 +6,7 @@ import type { DecodedOrder, Order, PageOrders, QuarantinedOrder } from "../../Do
 import { chunkUpsertSeconds, ordersQuarantined, ordersUpserted } from "../Metrics.js"
 import { Status } from "../Status.js"
 import { type Lease, Leases } from "../Store/Leases.js"
-import { OrderRepo, type OrderSource, type StagedOrders, stageOrders, type UpsertResult } from "../Store/OrderRepo.js"
+import { OrderRepo, type OrderSource, type StagedOrders, stageOrders, unstorable, type UpsertResult } from "../Store/OrderRepo.js"
 import { type BackfillPage, PageCommits } from "../Store/PageCommits.js"
 
 const databaseRetry = Schedule.exponential("200 millis").pipe(
@@ -14,17 +14,18 @@ const databaseRetry = Schedule.exponential("200 millis").pipe(
   Schedule.upTo("60 seconds")
 )
 
-/** A chunk's orders, split into the ones to store and the ones to keep in quarantine. */
+/** A chunk's orders, split into the ones to store and the ones to keep in quarantine (those the columns would refuse too). */
 export const splitDecoded = (decoded: ReadonlyArray<DecodedOrder>) => {
   const orders: Array<Order> = []
   /** Where each of `orders` was among `decoded` (its index in the answer's array of orders). */
   const positions: Array<number> = []
   const quarantined: Array<QuarantinedOrder> = []
   decoded.forEach((item, position) => {
-    if (item._tag === "Order") {
-      orders.push(item.order)
-      positions.push(position)
-    } else quarantined.push(item.quarantined)
+    if (item._tag === "Quarantined") return quarantined.push(item.quarantined)
+    const refused = unstorable(item.order)
+    if (refused !== undefined) return quarantined.push({ externalOrderId: item.order.externalOrderId, raw: item.order.raw, error: refused })
+    orders.push(item.order)
+    positions.push(position)
   })
   return { orders, positions, quarantined }
 }
@@ -106,19 +107,26 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
      */
     const store = <A, E, R>(
       lease: Lease,
-      chunk: { readonly orders: number; readonly quarantined: ReadonlyArray<QuarantinedOrder>; readonly upsert: Effect.Effect<UpsertResult> },
+      chunk: {
+        readonly orders: number
+        readonly quarantined: ReadonlyArray<QuarantinedOrder>
+        /** With `refused`: orders PostgreSQL would not take, quarantined like the others. */
+        readonly upsert: Effect.Effect<UpsertResult & { readonly refused?: ReadonlyArray<QuarantinedOrder> }>
+      },
       options: { readonly source: OrderSource; readonly backfill: boolean },
-      checkpoint: (stored: { readonly quarantined: number; readonly upserted: number }) => Effect.Effect<A, E, R>
+      checkpoint: (stored: { readonly quarantined: number; readonly upserted: number; readonly refused: number }) => Effect.Effect<A, E, R>
     ) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
-        const [result, upserted] = yield* (options.backfill ? fencedUnlessPaused : fenced)(lease, Effect.gen(function*() {
+        const [result, upserted, quarantined] = yield* (options.backfill ? fencedUnlessPaused : fenced)(lease, Effect.gen(function*() {
           const upsert = yield* chunk.upsert
-          const kept = yield* orderRepo.quarantine(lease.tenantId, chunk.quarantined)
+          const refused = upsert.refused ?? []
+          const bad = refused.length === 0 ? chunk.quarantined : [...chunk.quarantined, ...refused]
+          const kept = yield* orderRepo.quarantine(lease.tenantId, bad)
           const changed = upsert.inserted + upsert.updated
-          return [yield* checkpoint({ quarantined: kept, upserted: changed }), changed] as const
+          return [yield* checkpoint({ quarantined: kept, upserted: changed, refused: refused.length }), changed, bad.length] as const
         }))
-        yield* committed(options.backfill ? status.publishProgress(lease.tenantId) : Effect.void, started, upserted, chunk.quarantined.length)
+        yield* committed(options.backfill ? status.publishProgress(lease.tenantId) : Effect.void, started, upserted, quarantined)
         return result
       }).pipe(
         Effect.withSpan("sink.commit", {
@@ -164,7 +172,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
       const { orders, positions, quarantined } = splitDecoded(page.decoded)
       const rawFrom = page.document === undefined ? undefined : { ...page.document, positions }
       return store(lease, { orders: orders.length, quarantined, upsert: orderRepo.upsert(lease.tenantId, orders, options.source, rawFrom) }, options,
-        (stored) => checkpoint({ ...stored, orders }))
+        ({ quarantined, upserted }) => checkpoint({ quarantined, upserted, orders }))
     }
 
     /** Commits a chunk staged for COPY (a report's: large, so COPY is 2–2.5× faster than one statement there, B6). */
@@ -178,7 +186,7 @@ export class Sink extends Effect.Service<Sink>()("ordersync/Sink", {
         orders: chunk.orders,
         quarantined: chunk.quarantined,
         upsert: orderRepo.upsertStaged(lease.tenantId, chunk.staged, options.source)
-      }, options, (stored) => checkpoint({ ...stored, orders: chunk.orders }))
+      }, options, ({ quarantined, refused, upserted }) => checkpoint({ quarantined, upserted, orders: chunk.orders - refused }))
 
     return { fenced, commit, commitBackfillPage, commitStaged } as const
   })

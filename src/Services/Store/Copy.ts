@@ -6,10 +6,11 @@ import type Pg from "pg"
 /**
  * `COPY … FROM STDIN` on the node-postgres client of the current transaction, without pg-copy-streams: a Submittable
  * that answers the server's CopyInResponse with the data in 64 KiB CopyData messages, through pg's own protocol
- * methods.
+ * methods. It settles on the server's ErrorResponse (or a lost socket) as on its ReadyForQuery: pg forgets the active
+ * query before handing it an error, so the ReadyForQuery that follows never reaches it.
  */
 class CopyFrom {
-  private error: Error | undefined
+  private settled = false
   constructor(
     readonly text: string,
     private readonly data: Buffer,
@@ -25,10 +26,15 @@ class CopyFrom {
     connection.endCopyFrom()
   }
   handleError(error: Error) {
-    this.error = error
+    this.settle(error)
   }
   handleReadyForQuery() {
-    this.done(this.error)
+    this.settle(undefined)
+  }
+  private settle(error: Error | undefined) {
+    if (this.settled) return
+    this.settled = true
+    this.done(error)
   }
   handleCommandComplete() {}
   handleRowDescription() {}

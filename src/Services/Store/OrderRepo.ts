@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import type { Fragment } from "@effect/sql/Statement"
 import { Effect, Schema } from "effect"
 import type { Order, OrdersDocument, QuarantinedOrder } from "../../Domain/Order.js"
@@ -73,6 +74,68 @@ export interface StagedOrders {
   readonly payload: Buffer
   /** Orders in the payload (one per id: the newest version). */
   readonly orders: number
+  /** Those orders, in the payload's order: what is quarantined if PostgreSQL refuses a line of it. */
+  readonly rows: ReadonlyArray<Order>
+}
+
+/** What `upsertStaged` did: the orders changed, and those PostgreSQL refused (to quarantine, with its reason). */
+export interface StagedUpsert extends UpsertResult {
+  readonly refused: ReadonlyArray<QuarantinedOrder>
+}
+
+const INTEGER_MAX = 2_147_483_647
+/** NUMERIC(18, 2): 16 digits before the point. */
+const AMOUNT = /^-?\d{1,16}(\.\d+)?$/
+const TEXT_COLUMNS = ["externalOrderId", "marketplaceId", "orderStatus", "fulfillmentChannel", "salesChannel", "currency"] as const
+
+/**
+ * Why "Order"'s columns would refuse this order, or undefined: PostgreSQL's text cannot hold a NUL, "itemsCount" is an
+ * INTEGER, "totalAmount" a NUMERIC(18, 2), the dates TIMESTAMP(3) written as ISO 8601. A refused row would fail its
+ * whole chunk; checked before, the order is quarantined with this reason and the rest of the chunk stored.
+ */
+export const unstorable = (order: Order): string | undefined => {
+  for (const column of TEXT_COLUMNS) {
+    if (order[column]?.includes("\0")) return `${column} holds a NUL character, which PostgreSQL cannot store`
+  }
+  const items = order.itemsCount
+  if (items !== null && !(Number.isInteger(items) && items >= -INTEGER_MAX - 1 && items <= INTEGER_MAX)) {
+    return `itemsCount ${items} does not fit PostgreSQL's integer column (at most ${INTEGER_MAX})`
+  }
+  if (order.totalAmount !== null && !AMOUNT.test(order.totalAmount)) {
+    return `totalAmount ${order.totalAmount.slice(0, 40)} does not fit the NUMERIC(18, 2) column`
+  }
+  for (const column of ["orderDate", "lastUpdateDate"] as const) {
+    const year = order[column].getUTCFullYear()
+    if (!(year >= 1 && year <= 9999)) return `${column} is not a date between the years 1 and 9999`
+  }
+  return undefined
+}
+
+/** SQLSTATE classes of a value PostgreSQL refuses (22: data exception; 54000: a value too large): the rows' fault. */
+const refusedData = (error: SqlError): boolean => {
+  const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+  return typeof code === "string" && (code.startsWith("22") || code === "54000")
+}
+
+const refusalReason = (error: SqlError): string => {
+  const cause = error.cause as { readonly message?: unknown; readonly code?: unknown; readonly where?: unknown } | undefined
+  const message = typeof cause?.message === "string" ? cause.message : error.message
+  return `PostgreSQL refused the order: ${message}${typeof cause?.code === "string" ? ` (SQLSTATE ${cause.code})` : ""}`
+}
+
+/** A NUL, or half a surrogate pair: what PostgreSQL's text and JSONB refuse. */
+const UNSTORABLE_CHARS = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+const storableText = (text: string): string => text.replace(UNSTORABLE_CHARS, "\uFFFD")
+
+/** The quarantine's "raw" is JSONB too: NULs (and lone surrogates) become U+FFFD there, or the order could not be kept. */
+const storableRaw = (value: unknown): unknown => {
+  if (typeof value === "string") return storableText(value)
+  if (Array.isArray(value)) return value.map(storableRaw)
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), storableRaw(item)]))
+  }
+  return value
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/
@@ -103,7 +166,7 @@ export const stageOrders = (chunk: ReadonlyArray<Order>): StagedOrders => {
       `${copyText(o.salesChannel)}\t${copyText(o.totalAmount)}\t${copyText(o.currency)}\t${copyText(o.itemsCount)}\t` +
       `${raw.includes("\\") ? raw.replace(/\\/g, "\\\\") : raw}\n`
   }
-  return { payload: Buffer.from(text), orders: orders.length }
+  return { payload: Buffer.from(text), orders: orders.length, rows: orders }
 }
 
 const Summary = Schema.Struct({
@@ -192,16 +255,14 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
 
     /**
      * The same upsert for orders already staged (see `stageOrders`): COPY into a temporary staging table and one
-     * INSERT … SELECT, 2–2.5× faster than one statement (UNNEST, B6) for the large chunks of a report document (B2, B6). Runs inside the
-     * caller's transaction, which it needs, once per transaction: the staging rows go at commit (or rollback).
+     * INSERT … SELECT, 2–2.5× faster than one statement (UNNEST, B6) for the large chunks of a report document (B2, B6).
+     * Runs inside the caller's transaction, which it needs: the staging rows go at commit (or rollback). Within it, a
+     * savepoint: a value PostgreSQL refuses (`unstorable` missed it) rolls back to it, and the chunk is halved until
+     * the refused orders are alone; they are answered as `refused`, the others stored.
      */
-    const upsertStaged = (tenantId: string, staged: StagedOrders, source: OrderSource): Effect.Effect<UpsertResult> => {
-      if (staged.orders === 0) return Effect.succeed({ inserted: 0, updated: 0 })
-      return sql`CREATE TEMP TABLE IF NOT EXISTS "OrderStaging" (id text, mp text, od timestamptz, lu timestamptz,
-          st text, fc text, sc text, ta numeric, cur text, ic int, raw jsonb) ON COMMIT DELETE ROWS`.pipe(
-        Effect.zipRight(copyInTransaction(`COPY "OrderStaging" FROM STDIN`, staged.payload)),
-        // Two counts back instead of a row per order.
-        Effect.zipRight(sql<{ inserted: number; changed: number }>`
+    const upsertStaged = (tenantId: string, staged: StagedOrders, source: OrderSource): Effect.Effect<StagedUpsert> => {
+      if (staged.orders === 0) return Effect.succeed({ inserted: 0, updated: 0, refused: [] })
+      const insert = sql<{ inserted: number; changed: number }>`
           WITH upserted AS (
             INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
               "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
@@ -211,8 +272,43 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
             FROM "OrderStaging" u
             ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
             RETURNING (xmax = 0) AS inserted)
-          SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM upserted`),
-        Effect.map(([row]) => ({ inserted: row!.inserted, updated: row!.changed - row!.inserted })),
+          SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM upserted`.pipe(
+        // Two counts back instead of a row per order.
+        Effect.map(([row]): UpsertResult => ({ inserted: row!.inserted, updated: row!.changed - row!.inserted }))
+      )
+      // `again`: a part of a refused chunk, after other parts may have left their rows in the staging table.
+      const attempt = (part: StagedOrders, again: boolean): Effect.Effect<StagedUpsert, SqlError> =>
+        sql.withTransaction(
+          (again ? sql`DELETE FROM "OrderStaging"` : Effect.void).pipe(
+            Effect.zipRight(copyInTransaction(`COPY "OrderStaging" FROM STDIN`, part.payload)),
+            Effect.zipRight(insert)
+          )
+        ).pipe(
+          Effect.map((result): StagedUpsert => ({ ...result, refused: [] })),
+          Effect.catchIf(refusedData, (error) => {
+            if (part.rows.length === 1) {
+              const order = part.rows[0]!
+              return Effect.succeed<StagedUpsert>({
+                inserted: 0,
+                updated: 0,
+                refused: [{ externalOrderId: order.externalOrderId, raw: order.raw, error: refusalReason(error) }]
+              })
+            }
+            const half = Math.ceil(part.rows.length / 2)
+            return Effect.zipWith(
+              attempt(stageOrders(part.rows.slice(0, half)), true),
+              attempt(stageOrders(part.rows.slice(half)), true),
+              (a, b): StagedUpsert => ({ inserted: a.inserted + b.inserted, updated: a.updated + b.updated, refused: [...a.refused, ...b.refused] })
+            )
+          })
+        )
+      return sql`CREATE TEMP TABLE IF NOT EXISTS "OrderStaging" (id text, mp text, od timestamptz, lu timestamptz,
+          st text, fc text, sc text, ta numeric, cur text, ic int, raw jsonb) ON COMMIT DELETE ROWS`.pipe(
+        Effect.zipRight(attempt(staged, false)),
+        Effect.tap((result) =>
+          result.refused.length === 0 ? Effect.void : Effect.logWarning(
+            `PostgreSQL refused ${result.refused.length} of ${staged.orders} orders of a chunk; they go to quarantine: ${result.refused[0]!.error}`
+          )),
         Effect.orDie
       )
     }
@@ -220,13 +316,13 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
     /** Keeps orders that did not decode, once each (by content), with the reason. */
     const quarantine = (tenantId: string, items: ReadonlyArray<QuarantinedOrder>): Effect.Effect<number> => {
       if (items.length === 0) return Effect.succeed(0)
-      const raws = items.map((q) => JSON.stringify(q.raw) ?? "null")
+      const raws = items.map((q) => JSON.stringify(storableRaw(q.raw)) ?? "null")
       return sql`
         INSERT INTO "OrderSyncQuarantine" ("tenantId", "externalOrderId", "rawHash", "raw", "error")
         SELECT ${tenantId}, u.id, u.hash, u.raw::jsonb, u.error
-        FROM UNNEST(${items.map((q) => q.externalOrderId)}::text[],
+        FROM UNNEST(${items.map((q) => q.externalOrderId === null ? null : storableText(q.externalOrderId))}::text[],
           ${raws.map((raw) => crypto.createHash("sha256").update(raw).digest("hex"))}::text[],
-          ${raws}::text[], ${items.map((q) => q.error)}::text[]) AS u(id, hash, raw, error)
+          ${raws}::text[], ${items.map((q) => storableText(q.error))}::text[]) AS u(id, hash, raw, error)
         ON CONFLICT ("tenantId", "rawHash") DO NOTHING
         RETURNING 1`.pipe(Effect.map((rows) => rows.length), Effect.orDie)
     }
