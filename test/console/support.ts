@@ -4,9 +4,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core"
-
-/** Chromium from the system's packages; the tests never download a browser. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+import { findChromium, type FoundChromium } from "./chromium.js"
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -19,15 +17,10 @@ const CHROMIUM_ARGS = [
   "--disable-sync"
 ]
 
-/** Fails (never skips) without a browser, saying how to get one. */
-export const requireChromium = () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `the console's browser tests need Chromium at ${CHROMIUM}, and it is missing. Install it with ` +
-        "`apt-get update && apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this), or point CHROMIUM_PATH at a Chromium binary."
-    )
-  }
-}
+let found: FoundChromium | undefined
+
+/** The browser the tests drive (see chromium.ts for the order); fails (never skips) without one, saying how to get one. */
+export const requireChromium = (): FoundChromium => (found ??= findChromium())
 
 export interface Tab {
   readonly page: Page
@@ -55,12 +48,15 @@ const watch = (page: Page): Tab => {
   return { page, problems }
 }
 
+const inheritedEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined))
+
 /** A fresh Chromium with its own user-data-dir. */
-export const openBrowser = async (): Promise<Browser> => {
-  requireChromium()
+export const openBrowser = async (browser: FoundChromium = requireChromium()): Promise<Browser> => {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ordersync-chromium-"))
   const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
+    env: { ...inheritedEnv(), ...browser.env },
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 }
