@@ -6,6 +6,7 @@ import { backfillCommand, syncCommand } from "./Cli/Backfill.js"
 import { LoggingLive } from "./Cli/Logging.js"
 import { migrateCommand } from "./Cli/Migrate.js"
 import { simulateCommand } from "./Cli/Simulate.js"
+import { secretsCommand } from "./Cli/Secrets.js"
 import { serveCommand } from "./Cli/Serve.js"
 import { tenantsCommand } from "./Cli/Tenants.js"
 import { tokensCommand } from "./Cli/Tokens.js"
@@ -22,6 +23,7 @@ const ordersync = Command.make("ordersync").pipe(
     backfillCommand,
     syncCommand,
     tokensCommand,
+    secretsCommand,
     simulateCommand
   ])
 )

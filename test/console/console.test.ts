@@ -12,7 +12,7 @@ import { freshDatabaseUrl } from "../support/Database.js"
 import { eventually, ordersync, repoRoot, type Running } from "../support/Process.js"
 import { type Browser, freePort, openBrowser, requireChromium, seriousViolations, type Tab } from "./support.js"
 
-const ADMIN = "console-admin-token"
+const ADMIN = "console-admin-token-0123456789abcdef"
 const SECRET = "console-test-secret"
 const OUTPUT = path.join(repoRoot, "test/output")
 
@@ -64,7 +64,7 @@ describe("the operator console in Chromium, against `ordersync serve` in demo mo
     const databaseUrl = await Effect.runPromise(freshDatabaseUrl("console"))
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
-    serve = ordersync(["serve"], {
+    serve = ordersync(["serve", "--demo"], {
       DATABASE_URL: databaseUrl,
       ORDERSYNC_API_TOKEN: ADMIN,
       ORDERSYNC_SECRET_KEY: SECRET,

@@ -81,8 +81,8 @@ describe("the packed package, installed in an empty folder", () => {
 
   it("serves on the embedded PostgreSQL (demo mode) and backfills the demo sellers", async () => {
     const port = await freePort()
-    const token = "ship-test-admin-token"
-    const serve = start(ordersync, ["serve"], {
+    const token = "ship-test-admin-token-0123456789abcdef"
+    const serve = start(ordersync, ["serve", "--demo"], {
       PORT: String(port),
       ORDERSYNC_API_TOKEN: token,
       HOST: "127.0.0.1",

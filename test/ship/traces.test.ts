@@ -62,7 +62,7 @@ describe("traces", () => {
         sellers: [testSeller("trace-tenant", 800, 13, { faults: { extra429Probability: 0.2 } })]
       })
       const port = yield* Effect.promise(freePort)
-      const adminToken = "trace-admin-token"
+      const adminToken = "trace-admin-token-0123456789abcdef"
       const databaseUrl = yield* freshDatabaseUrl("traces")
       const env = simulatorEnv(sim, {
         DATABASE_URL: databaseUrl,

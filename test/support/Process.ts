@@ -13,13 +13,14 @@ export interface Running {
   readonly exited: Promise<number | string>
 }
 
-/** Runs the built CLI (`npm run build` first) as a real child process. */
-export const ordersync = (args: ReadonlyArray<string>, env: Record<string, string>, cwd = repoRoot): Running => {
+/** Runs the built CLI (`npm run build` first) as a real child process; `input`, when given, is its stdin. */
+export const ordersync = (args: ReadonlyArray<string>, env: Record<string, string>, cwd = repoRoot, input?: string): Running => {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "Info", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"]
   })
+  if (input !== undefined) child.stdin!.end(input)
   let all = ""
   let out = ""
   child.stdout!.on("data", (chunk) => {
@@ -34,10 +35,29 @@ export const ordersync = (args: ReadonlyArray<string>, env: Record<string, strin
 }
 
 /** Runs the CLI to completion. */
-export const ordersyncDone = async (args: ReadonlyArray<string>, env: Record<string, string>, cwd = repoRoot) => {
-  const run = ordersync(args, env, cwd)
+export const ordersyncDone = async (args: ReadonlyArray<string>, env: Record<string, string>, cwd = repoRoot, input?: string) => {
+  const run = ordersync(args, env, cwd, input)
   const code = await run.exited
   return { code, output: run.output(), stdout: run.stdout() }
+}
+
+/**
+ * Runs the CLI expecting it to end by itself within `timeoutMs`; one still running then is killed and reported as
+ * "still running" (a command that should have refused to start, say).
+ */
+export const ordersyncWithin = async (args: ReadonlyArray<string>, env: Record<string, string>, timeoutMs: number, cwd = repoRoot) => {
+  const run = ordersync(args, env, cwd)
+  let timer: NodeJS.Timeout | undefined
+  const outcome = await Promise.race([
+    run.exited,
+    new Promise<"still running">((resolve) => (timer = setTimeout(() => resolve("still running"), timeoutMs)))
+  ])
+  clearTimeout(timer)
+  if (outcome === "still running") {
+    run.child.kill("SIGKILL")
+    await run.exited
+  }
+  return { code: outcome, output: run.output(), stdout: run.stdout() }
 }
 
 /** Polls `check` until it holds or the deadline passes. */

@@ -2,6 +2,7 @@ import * as crypto from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Option, Redacted } from "effect"
 import { TenantNotFound } from "../../Domain/Errors.js"
+import { isPlaceholder } from "../Secrets.js"
 
 export interface ApiTokenInfo {
   readonly id: string
@@ -18,6 +19,18 @@ export const sameHash = (a: Buffer, b: Buffer) => a.length === b.length && crypt
 
 /** A fresh bearer token: a prefix that says what it is, then 256 random bits. */
 export const newToken = (prefix: string) => `${prefix}_${crypto.randomBytes(32).toString("base64url")}`
+
+/** The shortest admin token `serve` accepts: `openssl rand -hex 32` gives 64 characters. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32
+
+/** Why an admin token (ORDERSYNC_API_TOKEN) is unfit to guard the API, or undefined when it is fine. */
+export const weakAdminToken = (token: string): string | undefined => {
+  if (isPlaceholder(token)) return "is a placeholder from an example, not a token"
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH) return `has ${token.length} characters, fewer than ${MIN_ADMIN_TOKEN_LENGTH}`
+  // Length alone lets "aaaa…" or "abab…" through.
+  if (new Set(token).size < 8) return "repeats too few distinct characters to be random"
+  return undefined
+}
 
 /** Tenant API tokens: only their SHA-256 is stored; the token itself is shown once, at creation. */
 export class ApiTokens extends Effect.Service<ApiTokens>()("ordersync/ApiTokens", {

@@ -104,6 +104,10 @@ export const MigratorLive = Layer.effectDiscard(migrate)
 /** Everything that uses SQL depends on this: the client, with migrations applied. */
 export const SqlLive = MigratorLive.pipe(Layer.provideMerge(PgLive))
 
+/** SqlLive, with `check` run on the client before any migration (demo mode's guard against a real database). */
+export const SqlLiveCheckedFirst = <E>(check: Effect.Effect<void, E, SqlClient.SqlClient>) =>
+  MigratorLive.pipe(Layer.provide(Layer.effectDiscard(check)), Layer.provideMerge(PgLive))
+
 /** A test or tool that already knows its server. */
 export const SqlFromUrl = (url: string) =>
   MigratorLive.pipe(Layer.provideMerge(pool({ url: Redacted.make(url), maxConnections: 10 })))

@@ -1,5 +1,5 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { TenantNotFound } from "../../Domain/Errors.js"
 import type { Region } from "../../Domain/Ids.js"
 import { TRIGGER_CHANNEL } from "../Daemon/Triggers.js"
@@ -100,7 +100,47 @@ export class Tenants extends Effect.Service<Tenants>()("ordersync/Tenants", {
       sql`UPDATE "OrderSyncTenant" SET "parkedReason" = NULL, "updatedAt" = now() WHERE "tenantId" = ${tenantId}`
         .pipe(Effect.asVoid, Effect.orDie)
 
-    return { add, list, get, summaryOf, remove, park, unpark } as const
+    /**
+     * Re-encrypts every refresh token not yet under the current key (ORDERSYNC_SECRET_KEY, after a rotation or from
+     * v1). Each row is swapped only if nobody replaced it meanwhile; the unreadable ones are named, never changed.
+     */
+    const reencrypt = Effect.gen(function*() {
+      const rows = yield* sql<{ tenantId: string; refreshTokenCiphertext: string }>`
+        SELECT "tenantId", "refreshTokenCiphertext" FROM "OrderSyncTenant" ORDER BY "tenantId"`
+      const outcome = { reencrypted: [] as Array<string>, current: [] as Array<string>, unreadable: [] as Array<string> }
+      for (const row of rows) {
+        if (secrets.isCurrent(row.refreshTokenCiphertext)) {
+          outcome.current.push(row.tenantId)
+          continue
+        }
+        const plain = yield* Effect.option(secrets.decrypt(row.tenantId, row.refreshTokenCiphertext))
+        if (Option.isNone(plain)) {
+          outcome.unreadable.push(row.tenantId)
+          continue
+        }
+        const swapped = yield* sql`UPDATE "OrderSyncTenant" SET "refreshTokenCiphertext" = ${secrets.encrypt(plain.value)}
+          WHERE "tenantId" = ${row.tenantId} AND "refreshTokenCiphertext" = ${row.refreshTokenCiphertext} RETURNING 1`
+        // A row replaced meanwhile (tenants add) was written under the current key already.
+        outcome[swapped.length === 1 ? "reencrypted" : "current"].push(row.tenantId)
+      }
+      return outcome
+    }).pipe(Effect.orDie)
+
+    return { add, list, get, summaryOf, remove, park, unpark, reencrypt } as const
   }),
   dependencies: [Secrets.Default]
 }) {}
+
+/**
+ * The tenants in this database other than `allowed`, read before migrations run (so also on an older or foreign
+ * schema; none when ordersync's tables are not there yet). Demo mode refuses a database where this is not empty.
+ */
+export const tenantsBesides = (allowed: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [table] = yield* sql<{ exists: boolean }>`SELECT to_regclass('"OrderSyncTenant"') IS NOT NULL AS "exists"`
+    if (!table?.exists) return []
+    const rows = yield* sql<{ tenantId: string }>`SELECT "tenantId" FROM "OrderSyncTenant"
+      WHERE NOT ("tenantId" = ANY(${[...allowed]}::text[])) ORDER BY "tenantId" LIMIT 20`
+    return rows.map((row) => row.tenantId)
+  }).pipe(Effect.orDie)
