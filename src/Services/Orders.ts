@@ -81,6 +81,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
           operation: "searchOrders",
           path: "/orders/2026-01-01/orders",
           paginated: Option.isSome(query.token),
+          listingBound: query.before,
           params: [
             [query.family === "created" ? "createdAfter" : "lastUpdatedAfter", iso(query.after)],
             [query.family === "created" ? "createdBefore" : "lastUpdatedBefore", iso(query.before)],
@@ -113,6 +114,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
           operation: "getOrders",
           path: "/orders/v0/orders",
           paginated: Option.isSome(query.token),
+          listingBound: query.before,
           params: [
             [query.family === "created" ? "CreatedAfter" : "LastUpdatedAfter", iso(query.after)],
             [query.family === "created" ? "CreatedBefore" : "LastUpdatedBefore", iso(query.before)],

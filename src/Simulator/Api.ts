@@ -47,12 +47,18 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", 
 
 const denied = (details: string): ApiError => ({ code: "Unauthorized", message: "Access to requested resource is denied.", details })
 
+/** The undecodable token's words, as the field quotes them (amzn/selling-partner-api-models#2382, #2387). */
+const UNDECODABLE_TOKEN = "We could not decode your NextToken. Possible reasons include: a transmission error, improper quoting or a truncation problem."
+
 const quotaExceeded: ApiError = { code: "QuotaExceeded", message: "You exceeded your quota for the requested resource." }
 
 const invalidInput = (error: InvalidInput): Outcome => ({
   status: 400,
   body: errorBody({ code: "InvalidInput", message: error.message, details: error.details })
 })
+
+/** v0 getOrders refusing a NextToken, as the field quotes it: a null message and no details, the code alone. */
+const nullMessage: Outcome = { status: 400, body: { errors: [{ message: null, code: "InvalidInput" }] } }
 
 const notFound = (orderId: string): Outcome => ({
   status: 404,
@@ -104,6 +110,11 @@ export const handleApi = async (context: ApiContext, req: IncomingMessage, res: 
     stats.expiredAccessTokens++
     stats.response(operation, 403)
     return sendJson(res, 403, errorBody(denied("The access token you provided has expired.")), requestHeaders)
+  }
+  // A good token for an operation the seller's authorisation does not cover: Amazon says nothing more.
+  if (!seller.config.roles.includes(target.reports ? "reports" : "orders")) {
+    stats.response(operation, 403)
+    return sendJson(res, 403, errorBody(denied("")), requestHeaders)
   }
 
   stats.begin()
@@ -220,9 +231,10 @@ const resolveListing = (
   context: ApiContext,
   seller: SellerState,
   parsed: ReturnType<typeof parseSearchOrders>,
-  requireSameParameters: boolean,
+  version: "2026-01-01" | "v0",
   now: number
 ): ResolvedListing | Outcome => {
+  const field = context.config.fieldErrors
   if ("_tag" in parsed) return invalidInput(parsed)
   const base = { limit: parsed.limit, fingerprint: parsed.fingerprint, includedData: parsed.includedData }
   if (parsed.pageToken === undefined) {
@@ -231,6 +243,8 @@ const resolveListing = (
   const decoded = decodePageToken(context.config.tokenSecret, parsed.pageToken, now)
   if (decoded._tag === "Expired") {
     seller.stats.expiredPageTokens++
+    if (version === "v0" && field.nullMessageOnRefusedV0Token) return nullMessage
+    if (field.undecodableTokenWording) return invalidInput({ _tag: "InvalidInput", message: UNDECODABLE_TOKEN, details: "" })
     return invalidInput({
       _tag: "InvalidInput",
       message: "The NextToken you provided has expired.",
@@ -239,6 +253,7 @@ const resolveListing = (
   }
   if (decoded._tag === "Undecodable" || decoded.content.sellerId !== seller.config.sellerId) {
     seller.stats.undecodablePageTokens++
+    if (field.undecodableTokenWording) return invalidInput({ _tag: "InvalidInput", message: UNDECODABLE_TOKEN, details: "" })
     return invalidInput({
       _tag: "InvalidInput",
       message: "We could not decode your NextToken. Please try again with a valid NextToken.",
@@ -246,7 +261,7 @@ const resolveListing = (
     })
   }
   const { content } = decoded
-  if (requireSameParameters && content.fingerprint !== parsed.fingerprint) {
+  if (version === "2026-01-01" && content.fingerprint !== parsed.fingerprint) {
     return invalidInput({
       _tag: "InvalidInput",
       message: "Invalid Input",
@@ -286,9 +301,15 @@ const listing = (
 
 const noDatasets: IncludedData = new Set()
 
+const parseContext = (context: ApiContext, now: number) => ({
+  now,
+  twoMinutesMs: (120 * SECOND) / context.config.timeFactor,
+  genericTwoMinuteRule: context.config.fieldErrors.genericTwoMinuteRule
+})
+
 const searchOrders = (context: ApiContext, seller: SellerState, params: Params, now: number): Outcome => {
-  const parsed = parseSearchOrders(params, { now, twoMinutesMs: (120 * SECOND) / context.config.timeFactor })
-  const resolved = resolveListing(context, seller, parsed, true, now)
+  const parsed = parseSearchOrders(params, parseContext(context, now))
+  const resolved = resolveListing(context, seller, parsed, "2026-01-01", now)
   if ("status" in resolved) return resolved
   const { book, page, nextToken } = listing(context, seller, resolved, context.config.pageTokenLifetimeSeconds, now)
   const before = iso(resolved.query.before)
@@ -307,8 +328,8 @@ const searchOrders = (context: ApiContext, seller: SellerState, params: Params, 
 }
 
 const getOrders = (context: ApiContext, seller: SellerState, params: Params, now: number): Outcome => {
-  const parsed = parseGetOrders(params, { now, twoMinutesMs: (120 * SECOND) / context.config.timeFactor })
-  const resolved = resolveListing(context, seller, parsed, false, now)
+  const parsed = parseGetOrders(params, parseContext(context, now))
+  const resolved = resolveListing(context, seller, parsed, "v0", now)
   if ("status" in resolved) return resolved
   const { book, page, nextToken } = listing(context, seller, resolved, context.config.v0PageTokenLifetimeSeconds, now)
   const before = iso(resolved.query.before)

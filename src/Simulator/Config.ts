@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { FieldErrors, fieldErrorsByDefault, SellerRole } from "./FieldErrors.js"
 import { defaultReportSettings, ReportSettings } from "./Reports/Settings.js"
 
 /** The rate-limited operations the simulator serves, named as in the models. */
@@ -94,6 +95,12 @@ export const SellerConfig = Schema.Struct({
   faults: Schema.optionalWith(Faults, { default: () => noFaults }),
   changes: Schema.optional(Changes),
   late: Schema.optional(Late),
+  /**
+   * What the seller's authorisation of the application covers (default both). An operation outside it is answered as
+   * Amazon answers an application without the role: 403 `Unauthorized` "Access to requested resource is denied."
+   * with `details: ""` (amzn/selling-partner-api-models#1262; amz-tools/amazon-sp-api#1, #10).
+   */
+  roles: Schema.optionalWith(Schema.Array(SellerRole), { default: () => ["orders", "reports"] as const }),
   /** Reports API processing times, lag, URL lifetime and charsets; see Reports/Settings.ts for the defaults. */
   reports: Schema.optionalWith(ReportSettings, { default: () => defaultReportSettings })
 })
@@ -120,6 +127,8 @@ export const SimulatorConfig = Schema.Struct({
   clockOffsetSeconds: Schema.optionalWith(Schema.Number.pipe(Schema.finite()), { default: () => 0 }),
   /** Signs page tokens; fixed by default so tokens survive a restart with the same config. */
   tokenSecret: Schema.optionalWith(Schema.String, { default: () => "ordersync-simulator" }),
+  /** Error answers as the field reports them (each on by default; see FieldErrors.ts). */
+  fieldErrors: Schema.optionalWith(FieldErrors, { default: () => fieldErrorsByDefault }),
   sellers: Schema.optionalWith(Schema.Array(SellerConfig), { default: () => [] })
 })
 export type SimulatorConfig = typeof SimulatorConfig.Type

@@ -110,7 +110,12 @@ export interface ParseContext {
   readonly now: number
   /** Real milliseconds of Amazon's two-minute rule after time scaling. */
   readonly twoMinutesMs: number
+  /** The rule's 400 in Amazon's generic words, as the field reports it (FieldErrors.genericTwoMinuteRule). */
+  readonly genericTwoMinuteRule: boolean
 }
+
+/** Amazon's answer to a `*Before` within two minutes of now, as the field quotes it: nothing names the rule. */
+const GENERIC_INVALID = "The input you have submitted is not valid. Please check your input and try again."
 
 const parsePageSize = (params: Params, name: string): number | InvalidInput => {
   const raw = single(params, name)
@@ -156,7 +161,9 @@ const parseWindow = (
   const latest = context.now - context.twoMinutesMs
   if (before !== undefined && before < after) return invalid(`${beforeName} must be equal to or after ${afterName}.`)
   if (before !== undefined && before > latest) {
-    return invalid(`${beforeName} must be at least two minutes before the time of the request.`)
+    return context.genericTwoMinuteRule
+      ? invalid("", GENERIC_INVALID)
+      : invalid(`${beforeName} must be at least two minutes before the time of the request.`)
   }
   return { family, after, before: before ?? latest }
 }

@@ -5,7 +5,8 @@ export const newRequestId = (): string => randomUUID()
 
 export interface ApiError {
   readonly code: string
-  readonly message: string
+  /** `null` only where the field shows Amazon sending it (see FieldErrors.ts). */
+  readonly message: string | null
   readonly details?: string
 }
 

@@ -69,10 +69,18 @@ export class AmazonClock extends Effect.Service<AmazonClock>()("ordersync/Amazon
       Effect.map(Clock.currentTimeMillis, (now) =>
         new Date(now + (offsetOf(source) ?? 0) - Duration.toMillis(listingLag) - widen * Duration.toMillis(clockMargin)))
 
+    /**
+     * Whether a `*Before` sent at host time `sent` lay within the 2-minute rule, plus one margin, of Amazon's earliest
+     * possible now then: Amazon may have refused it under the rule, which its 400 does not name (field: a generic
+     * "The input you have submitted is not valid…"). Asked after the answer's `Date` was observed.
+     */
+    const tooRecent = (source: ClockSource, before: Date, sent: number) =>
+      Effect.sync(() => before.getTime() > sent + (offsetOf(source) ?? 0) - Duration.toMillis(listingLag) - Duration.toMillis(clockMargin))
+
     /** Skews estimated so far, in seconds (Amazon minus host), per source. */
     const skews = Effect.sync(() =>
       Object.fromEntries([...intervals].map(([source, { low, high }]) => [source, (low + high) / 2000])))
 
-    return { observe, known, listableUntil, skews } as const
+    return { observe, known, listableUntil, tooRecent, skews } as const
   })
 }) {}

@@ -8,7 +8,8 @@ import {
   CredentialsRevoked,
   ListingBoundRefused,
   PageTokenRejected,
-  QuotaExceeded
+  QuotaExceeded,
+  RoleMissing
 } from "../../Domain/Errors.js"
 import type { Region } from "../../Domain/Ids.js"
 import { spApiRequests, spApiThrottled } from "../Metrics.js"
@@ -32,8 +33,14 @@ export interface SpApiRequest {
   readonly body?: unknown
   readonly path: string
   readonly params: ReadonlyArray<readonly [string, string]>
-  /** Set when the request continues a pagination: a 400 then means the token was refused. */
+  /** Set when the request continues a pagination: any 400 then means the token was refused, whatever its words. */
   readonly paginated: boolean
+  /**
+   * The listing's `*Before`, if it has one: a 400 to a request whose bound lies within the 2-minute rule of Amazon's
+   * now is Amazon refusing the bound, whatever its words (the field's is a generic "The input you have submitted is
+   * not valid…").
+   */
+  readonly listingBound?: Date
 }
 
 /**
@@ -59,10 +66,43 @@ export interface MemoryBudget {
   readonly scope: Scope.Scope
 }
 
-export type SpApiError = AmazonRejected | CredentialsRevoked | PageTokenRejected | AmazonUnavailable | QuotaExceeded | ListingBoundRefused
+export type SpApiError =
+  | AmazonRejected
+  | CredentialsRevoked
+  | RoleMissing
+  | PageTokenRejected
+  | AmazonUnavailable
+  | QuotaExceeded
+  | ListingBoundRefused
 
-/** Amazon's words for a `*Before` bound within two minutes of its now ("…at least 2 minutes before current time"). */
-const TOO_RECENT = /at least (2|two) minutes before/i
+/**
+ * A 403 that is not "expired", before the client has told a refused token from a denied operation (see
+ * `authenticated`). Internal: callers see CredentialsRevoked or RoleMissing.
+ */
+class AccessDenied extends Data.TaggedError("AccessDenied")<{ readonly code: string; readonly detail: string }> {}
+
+/** Amazon names the access token when the token is what it refuses ("…is revoked, malformed or invalid"). */
+const TOKEN_REFUSED = /access token/i
+
+/** The role Amazon's role pages list an operation under, where ordersync knows it (the Reports API's is per report type). */
+const ROLES: Readonly<Record<string, string>> = {
+  searchOrders: "Inventory and Order Tracking",
+  getOrders: "Inventory and Order Tracking",
+  getOrder: "Inventory and Order Tracking"
+}
+
+/** What a second 403 in a row, with an access token Login with Amazon has just granted, means. */
+const refusal = (operation: string, denied: AccessDenied): CredentialsRevoked | RoleMissing => {
+  const said = `403 ${denied.code}${denied.detail === "" ? "" : ` "${denied.detail}"`}`
+  if (TOKEN_REFUSED.test(denied.detail)) return new CredentialsRevoked({ reason: `${operation} was refused (${said})` })
+  const role = ROLES[operation]
+  return new RoleMissing({
+    operation,
+    reason: `${said} with a freshly granted access token: the application lacks the role ${
+      role === undefined ? `that ${operation} requires` : `"${role}"`
+    }, or the seller's authorisation does not include it (add the role to the application, then have the seller authorise it again)`
+  })
+}
 
 /**
  * The call was not made, or was throttled, because the tenant must wait `millis` for its quota: asked for with
@@ -83,15 +123,32 @@ export interface RequestOptions {
   readonly parkAfter?: Duration.Duration
 }
 
+// Read leniently: the field sends `"message": null`, and `details` null, missing or "" (see `firstError`).
 const ErrorBody = Schema.Struct({
-  errors: Schema.Array(Schema.Struct({ code: Schema.String, message: Schema.optional(Schema.String), details: Schema.optional(Schema.String) }))
+  errors: Schema.NonEmptyArray(Schema.Struct({
+    code: Schema.optional(Schema.Unknown),
+    message: Schema.optional(Schema.Unknown),
+    details: Schema.optional(Schema.Unknown)
+  }))
 })
 
 /** 200, 202 (createReport): an answer to decode. */
 const ok = (status: number) => status >= 200 && status < 300
 
-const firstError = (body: unknown) =>
-  Option.flatMap(Schema.decodeUnknownOption(ErrorBody)(body), (b) => Option.fromNullable(b.errors[0]))
+const text = (value: unknown): string => (typeof value === "string" ? value.trim() : "")
+
+/**
+ * Amazon's first error, its code and its words: whatever is not a string counts as absent, so that the code of
+ * `{"errors":[{"message":null,"code":"InvalidInput"}]}` (v0 getOrders refusing a NextToken) survives.
+ */
+const firstError = (body: unknown): { readonly code: string; readonly detail: string } =>
+  Option.match(Schema.decodeUnknownOption(ErrorBody)(body), {
+    onNone: () => ({ code: "unknown", detail: "" }),
+    onSome: ({ errors: [error] }) => ({
+      code: text(error.code) || "unknown",
+      detail: [text(error.message), text(error.details)].filter((part) => part !== "").join(" ")
+    })
+  })
 
 /** One SP-API call: pacing by the tenant's bucket, LWA auth, error mapping, bounded jittered retry. */
 export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiClient", {
@@ -135,7 +192,7 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
       decode: BodyDecoder<A>,
       stats: Ref.Ref<{ attempts: number; throttled: number }>,
       gate: MemoryBudget | undefined
-    ): Effect.Effect<A, SpApiError | AccessTokenExpired> =>
+    ): Effect.Effect<A, SpApiError | AccessTokenExpired | AccessDenied> =>
       Effect.gen(function*() {
         const limiter = yield* bucket(seller.tenantId, request.operation)
         const queued = yield* Clock.currentTimeMillis
@@ -211,9 +268,10 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
         )
         const rate = Number(response.headers["x-amzn-ratelimit-limit"])
         if (rate > 0) yield* limiter.setRate(rate)
-        const error = firstError(body)
-        const detail = Option.match(error, { onNone: () => "", onSome: (e) => [e.message, e.details].filter(Boolean).join(" ") })
-        const code = Option.match(error, { onNone: () => "unknown", onSome: (e) => e.code })
+        const { code, detail } = firstError(body)
+        const said = detail === "" ? code : `${code}: ${detail}`
+        const boundTooRecent = response.status === 400 && request.listingBound !== undefined &&
+          (yield* clock.tooRecent(seller.region, request.listingBound, sent))
         switch (true) {
           case ok(response.status):
             return yield* Either.match(decode(body, response.text), {
@@ -230,35 +288,47 @@ export class SpApiClient extends Effect.Service<SpApiClient>()("ordersync/SpApiC
           case response.status === 403 && /expired/i.test(detail):
             return yield* new AccessTokenExpired()
           case response.status === 403:
-            return yield* new CredentialsRevoked({ reason: `${request.operation} was refused (403 ${code}): ${detail}` })
-          case response.status === 400 && TOO_RECENT.test(detail):
-            return yield* new ListingBoundRefused({ operation: request.operation, reason: detail })
-          case response.status === 400 && request.paginated && /token/i.test(detail):
-            return yield* new PageTokenRejected({ reason: detail })
+            return yield* new AccessDenied({ code, detail })
+          // Whatever the words (the field's are `message: null`, or "We could not decode your NextToken…"): the same
+          // query without the token is valid, so the caller restarts it; a 400 that persists then fails as below.
+          case response.status === 400 && request.paginated:
+            return yield* new PageTokenRejected({ reason: `${request.operation} answered 400 ${said}` })
+          case boundTooRecent:
+            return yield* new ListingBoundRefused({ operation: request.operation, reason: `400 ${said}` })
           default:
             return yield* new AmazonRejected({ operation: request.operation, status: response.status, code, reason: detail })
         }
       })
 
-    // An expired access token is refreshed once; a second "expired" in a row counts as a transient failure.
+    /**
+     * Any 403 is answered by asking Login with Amazon for a new access token and trying once more. LWA refusing the
+     * refresh token is the seller's authorisation gone (CredentialsRevoked, from AccessTokens). A fresh token refused
+     * again tells its reason: "expired" again is transient; words about the access token ("…revoked, malformed or
+     * invalid") are the credentials refused; anything else (the field: `details: ""`) is this operation denied to
+     * good credentials, a role the application lacks (RoleMissing): the tenant is not parked for it.
+     */
     const authenticated = <A>(
       seller: SellerAuth,
       request: SpApiRequest,
       decode: BodyDecoder<A>,
       stats: Ref.Ref<{ attempts: number; throttled: number }>,
       gate: MemoryBudget | undefined
-    ) =>
-      attempt(seller, request, decode, stats, gate).pipe(
-        Effect.catchTag("AccessTokenExpired", () =>
-          tokens.invalidate(seller.tenantId).pipe(
-            Effect.zipRight(attempt(seller, request, decode, stats, gate)),
-            Effect.catchTag("AccessTokenExpired", () =>
-              Effect.zipRight(
-                tokens.invalidate(seller.tenantId),
-                Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: "access token expired again right after a refresh" }))
-              ))
-          ))
+    ): Effect.Effect<A, SpApiError> => {
+      const again = tokens.invalidate(seller.tenantId).pipe(
+        Effect.zipRight(attempt(seller, request, decode, stats, gate)),
+        Effect.catchTags({
+          AccessTokenExpired: () =>
+            Effect.zipRight(
+              tokens.invalidate(seller.tenantId),
+              Effect.fail(new AmazonUnavailable({ operation: request.operation, reason: "access token expired again right after a refresh" }))
+            ),
+          AccessDenied: (denied) => Effect.zipRight(tokens.invalidate(seller.tenantId), Effect.fail(refusal(request.operation, denied)))
+        })
       )
+      return attempt(seller, request, decode, stats, gate).pipe(
+        Effect.catchTags({ AccessTokenExpired: () => again, AccessDenied: () => again })
+      )
+    }
 
     const retrySchedule = Schedule.exponential(config.retryBase, 2).pipe(
       Schedule.jittered,
