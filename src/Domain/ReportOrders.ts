@@ -53,6 +53,7 @@ export const SITE_MARKETPLACE: Readonly<Record<string, string>> = {
   "Amazon.es": "A1RKKUPIHCS9HS",
   "Amazon.nl": "A1805IZSGTT6HS",
   "Amazon.se": "A2NODRKZP88ZB9",
+  "Amazon.co.za": "AE08WJ6YKNBMC",
   "Amazon.pl": "A1C3SOZRARQ6R3",
   "Amazon.com.be": "AMEN7PMS3EDWL",
   "Amazon.com.tr": "A33AVAJ2PDY3EV",

@@ -8,6 +8,8 @@ const scaled = (seconds: number, timeFactor: number) => String(Number((seconds /
  */
 export const clientSettings = (simulator: { readonly url: string; readonly config: SimulatorConfig }): Record<string, string> => ({
   SPAPI_ENDPOINT: simulator.url,
+  // Its presigned document URLs are http on its own origin; Amazon's are https on S3 (the client's default).
+  ORDERSYNC_REPORT_DOCUMENT_ORIGINS: new URL(simulator.url).origin,
   LWA_ENDPOINT: `${simulator.url}/auth/o2/token`,
   LWA_CLIENT_ID: simulator.config.clientId,
   LWA_CLIENT_SECRET: simulator.config.clientSecret,

@@ -84,6 +84,14 @@ export const Late = Schema.Struct({
 })
 export type Late = typeof Late.Type
 
+/**
+ * How a listing by `lastUpdatedAfter`/`lastUpdatedBefore` orders its orders, across pages and within each. Amazon's
+ * models and docs say nothing about the order; v0 users see ascending `LastUpdateDate`, hence the default.
+ * `shuffled`: a fixed pseudo-random order (by order id and seed), so a later page may hold older changes.
+ */
+export const UpdatedListingOrder = Schema.Literal("ascending", "shuffled")
+export type UpdatedListingOrder = typeof UpdatedListingOrder.Type
+
 export const SellerConfig = Schema.Struct({
   sellerId: Schema.NonEmptyString,
   refreshToken: Schema.NonEmptyString,
@@ -101,6 +109,7 @@ export const SellerConfig = Schema.Struct({
    * with `details: ""` (amzn/selling-partner-api-models#1262; amz-tools/amazon-sp-api#1, #10).
    */
   roles: Schema.optionalWith(Schema.Array(SellerRole), { default: () => ["orders", "reports"] as const }),
+  updatedListingOrder: Schema.optionalWith(UpdatedListingOrder, { default: () => "ascending" as const }),
   /** Reports API processing times, lag, URL lifetime and charsets; see Reports/Settings.ts for the defaults. */
   reports: Schema.optionalWith(ReportSettings, { default: () => defaultReportSettings })
 })

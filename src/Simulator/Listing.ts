@@ -6,11 +6,13 @@ import {
   orderIdOf,
   parseOrderId
 } from "./OrderBook.js"
+import { mixSeed } from "./Random.js"
 
 export type DateFamily = "created" | "lastUpdated"
 
 /** Where the previous page ended: the last order's sort key, not an offset, so it is stable. */
 export interface Cursor {
+  /** The order's time in the listing's family, or its shuffle key in a shuffled listing (see `shuffledPage`). */
   readonly time: number
   readonly orderId: string
 }
@@ -92,9 +94,41 @@ function* byLastUpdated(book: OrderBook, from: number, cursor: Cursor | undefine
   }
 }
 
+/** A fixed pseudo-random rank of an order in a shuffled listing: the same on every page of every listing. */
+const shuffleKey = (book: OrderBook, i: number): number =>
+  mixSeed(book.seed, 0x5b0ff1e, book.idPrefix[i]!, book.idRest[i]! % 2 ** 31, Math.floor(book.idRest[i]! / 2 ** 31))
+
+/**
+ * A page of a listing by lastUpdated in shuffle order (the seller's `updatedListingOrder: "shuffled"`): the window's
+ * orders ranked by `shuffleKey`, so a page holds changes from anywhere in the window, in no time order. Each order of
+ * the window still comes exactly once across the pages, since the cursor is the rank (a change that moves an order
+ * past `before` meanwhile takes it out of the listing, as in time order).
+ */
+const shuffledPage = (book: OrderBook, request: PageRequest, now: number, horizon: number): Page => {
+  const { cursor } = request
+  const cursorId = cursor && parseOrderId(cursor.orderId)
+  const ranked: Array<readonly [key: number, position: number]> = []
+  for (const [time, i] of byLastUpdated(book, request.after, undefined, now)) {
+    if (time > request.before) break
+    if (!isVisible(book, i, now) || book.created[i]! < horizon || !request.accepts(book, i, now)) continue
+    const key = shuffleKey(book, i)
+    if (cursor && cursorId && !keyIsAfter(book, key, i, cursor, cursorId)) continue
+    ranked.push([key, i])
+  }
+  ranked.sort((a, b) => a[0] - b[0] || compareIds(book, a[1], b[1]))
+  const taken = ranked.slice(0, request.limit)
+  const last = taken[taken.length - 1]
+  return {
+    positions: taken.map(([, i]) => i),
+    hasMore: ranked.length > taken.length,
+    last: last && { time: last[0], orderId: orderIdOf(book, last[1]) }
+  }
+}
+
 /** One page of a listing as seen at `now`: visible orders inside the window and the two-year horizon. */
 export const listPage = (book: OrderBook, request: PageRequest, now: number): Page => {
   const horizon = now - HORIZON_MS
+  if (request.family === "lastUpdated" && book.updatedListingOrder === "shuffled") return shuffledPage(book, request, now, horizon)
   const from = request.family === "created" ? Math.max(request.after, horizon) : request.after
   const candidates =
     request.family === "created"

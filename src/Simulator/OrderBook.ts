@@ -1,5 +1,6 @@
 import { type Product, makeCatalog } from "./Catalog.js"
-import type { SellerConfig } from "./Config.js"
+import type { SellerConfig, UpdatedListingOrder } from "./Config.js"
+import { regionOf } from "./Marketplaces.js"
 import { makeRandom, mixSeed, type Random } from "./Random.js"
 
 export const fulfillmentStatuses = [
@@ -34,6 +35,8 @@ export interface OrderBook {
   readonly anchorMs: number
   readonly seed: number
   readonly marketplaceIds: ReadonlyArray<string>
+  /** How a listing by lastUpdatedAfter/Before orders its orders (the seller's `updatedListingOrder`). */
+  readonly updatedListingOrder: UpdatedListingOrder
   readonly catalog: ReadonlyArray<Product>
   readonly created: Float64Array
   /** Equal to `created` except for late orders. */
@@ -84,12 +87,6 @@ const regionPrefixes: Record<string, ReadonlyArray<number>> = {
   eu: [202, 203, 204, 205, 206, 26, 28, 302, 303],
   fe: [249, 250, 503, 506]
 }
-const euMarketplaces = new Set(["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "APJ6JRA9NG5V4", "A1RKKUPIHCS9HS", "A1805IZSGTT6HS", "A2NODRKZP88ZB9", "A1C3SOZRARQ6R3", "A33AVAJ2PDY3EV", "A21TJRUUN4KGV"])
-const feMarketplaces = new Set(["A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS"])
-
-const regionOf = (marketplaceId: string): string =>
-  euMarketplaces.has(marketplaceId) ? "eu" : feMarketplaces.has(marketplaceId) ? "fe" : "na"
-
 /** Weekends, Prime Day, Black Friday to Christmas: more orders; January: fewer; a slow growth trend. */
 const dayWeight = (dayStart: number, daysBack: number): number => {
   const date = new Date(dayStart + DAY / 2)
@@ -227,6 +224,7 @@ export const buildOrderBook = (seller: SellerConfig, anchorMs: number, timeFacto
     anchorMs,
     seed: seller.seed,
     marketplaceIds: seller.marketplaceIds,
+    updatedListingOrder: seller.updatedListingOrder,
     catalog: makeCatalog(seller.seed),
     created,
     visibleAt,

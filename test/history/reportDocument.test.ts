@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
 import fc from "fast-check"
+import iconv from "iconv-lite"
 import { Readable } from "node:stream"
 import * as V8 from "node:v8"
 import * as Vm from "node:vm"
@@ -127,7 +128,8 @@ describe("report documents", () => {
       expect(partial!.orderStatus).toBe("PARTIALLY_SHIPPED")
       // An Amazon-fulfilled Pending order has a price in the report, but no total yet.
       expect(pendingAfn).toMatchObject({ orderStatus: "PENDING", totalAmount: null, currency: null })
-      expect(pickUp!.orderStatus).toBe("PENDING_AVAILABILITY")
+      // Not a pre-order: pending, without a total like every pending order (the price stays in raw).
+      expect(pickUp).toMatchObject({ orderStatus: "PENDING", totalAmount: null, currency: null })
       expect(unknown!.orderStatus).toBe("Brand New Status")
       expect(chunks.at(-1)!.rowsThrough).toBe(12)
     }))
@@ -193,6 +195,29 @@ describe("report documents", () => {
       const [order] = orders(yield* read(bytes, { contentType: "text/plain; charset=Shift_JIS" })).map(ok)
       expect(rawRows(order!)[0]!["product-name"]).toBe("日本語の商品テスト")
       expect(order).toMatchObject({ marketplaceId: "A1VC38T7YXB528", totalAmount: "980", currency: "JPY" })
+    }))
+
+  it.effect("Cp932 (Java's name for Windows-31J, as Amazon labels JP documents): Japanese names and NEC/IBM extensions decoded right", () =>
+    Effect.gen(function*() {
+      const text = tsv([row("444-2", { "product-name": "①髙﨑の歯ブラシ～セット", "sales-channel": "Amazon.co.jp", "currency": "JPY", "item-price": "980" })])
+      const bytes = new Uint8Array(iconv.encode(text, "cp932"))
+      const [order] = orders(yield* read(bytes, { contentType: "text/plain; charset=Cp932" })).map(ok)
+      expect(rawRows(order!)[0]!["product-name"]).toBe("①髙﨑の歯ブラシ～セット")
+    }))
+
+  it.effect("a gzip bomb stops at maxBytes decompressed, before it is parsed to its end", () =>
+    Effect.gen(function*() {
+      const text = tsv([row("555-1")]) + "\n".repeat(4 * 1024 * 1024)
+      const error = yield* Effect.flip(documentOrders(pieces(gzip(utf8(text)), 65_536), {
+        contentType: undefined,
+        compressed: true,
+        reportType: REPORT_TYPE,
+        skipRows: 0,
+        chunkOrders: 100,
+        maxBytes: 1024 * 1024
+      }).pipe(Stream.runDrain))
+      expect(error).toBeInstanceOf(ReportDocumentError)
+      expect((error as ReportDocumentError).reason).toBe("the document is larger than 1 MiB decompressed (ORDERSYNC_REPORT_DOCUMENT_MAX_MB); not read further")
     }))
 
   it.effect("a UTF-8 byte-order mark, CRLF line ends, no Content-Type, not compressed", () =>

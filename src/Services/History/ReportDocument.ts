@@ -5,6 +5,7 @@ import * as Zlib from "node:zlib"
 import type { DecodedOrder } from "../../Domain/Order.js"
 import { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { decodeReportOrder, type ReportHeader, reportHeader } from "../../Domain/ReportOrders.js"
+import { tooLarge } from "../Reports.js"
 import { unstorable } from "../Store/OrderRepo.js"
 
 // A downloaded order report → chunks of decoded orders, one pass, never the whole document in memory:
@@ -27,7 +28,12 @@ export interface DocumentOptions {
   readonly skipRows: number
   /** Orders per emitted chunk (the last one may have fewer). */
   readonly chunkOrders: number
+  /** The most bytes the document may have once decompressed (the download's `maxBytes`); by default 1 GiB. */
+  readonly maxBytes?: number | undefined
 }
+
+/** ORDERSYNC_REPORT_DOCUMENT_MAX_MB's default (see Reports' DocumentsConfig). */
+const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 
 /** A line this long is not an order report; failing beats buffering an unbounded "line". */
 const MAX_LINE_CHARS = 1 << 20
@@ -46,7 +52,7 @@ export const documentOrders = <E, R = never>(
   }
   const bytes = options.compressed ? Stream.pipeThroughChannelOrFail(body, gunzip<E>()) : body
   return Stream.pipeThroughChannelOrFail(
-    bytes,
+    capped(bytes, options.maxBytes ?? DEFAULT_MAX_BYTES),
     Channel.suspend((): ParseChannel<E | ReportDocumentError> => {
       const decoder = textDecoder(options.contentType)
       return Either.isLeft(decoder) ? Channel.fail(decoder.left) : parse(new DocumentParser(decoder.right, options))
@@ -88,13 +94,54 @@ const iconvDecoder = (charset: string): Decoder => {
 // mark. Invalid bytes become U+FFFD rather than failing the whole document: they can only be in text columns, which
 // ordersync keeps only in `raw`.
 const textDecoder = (contentType: string | undefined): Either.Either<Decoder, ReportDocumentError> => {
-  const charset = contentTypeCharset(contentType) ?? "utf-8"
+  const declared = contentTypeCharset(contentType) ?? "utf-8"
+  const charset = javaCharset(declared)
   try {
     return Either.right(WINDOWS_1252.has(charset) ? iconvDecoder("windows-1252") : new TextDecoder(charset))
   } catch {
-    return Either.left(new ReportDocumentError({ reason: `unknown charset "${charset}" (Content-Type: ${contentType})` }))
+    // A name WHATWG lacks that iconv-lite knows (cp737, koi8-t…).
+    if (iconv.encodingExists(charset)) return Either.right(iconvDecoder(charset))
+    return Either.left(new ReportDocumentError({ reason: `unknown charset "${declared}" (Content-Type: ${contentType})` }))
   }
 }
+
+// Amazon names charsets as Java does (`charset=Cp1252`: jrl84/amazon-sp-api#144, amzn/selling-partner-api-models#2748
+// and #4031; its JP files are cp932: saleweaver/python-amazon-sp-api#244). Java's names WHATWG does not know, to the
+// WHATWG label of the same code page (its Shift_JIS is Windows-31J, its EUC-KR windows-949, its Big5 has cp950's).
+const JAVA_CHARSETS: Readonly<Record<string, string>> = {
+  "cp932": "shift_jis",
+  "ms932": "shift_jis",
+  "windows-932": "shift_jis",
+  "cp943": "shift_jis",
+  "cp943c": "shift_jis",
+  "euc_jp": "euc-jp",
+  "cp949": "euc-kr",
+  "ms949": "euc-kr",
+  "euc_kr": "euc-kr",
+  "cp936": "gbk",
+  "ms936": "gbk",
+  "cp950": "big5",
+  "ms950": "big5",
+  "utf8": "utf-8",
+  "unicodelittleunmarked": "utf-16le",
+  "unicodebigunmarked": "utf-16be",
+  "utf_16le": "utf-16le",
+  "utf_16be": "utf-16be"
+}
+
+/** Java's name of a charset (lower-cased) as a WHATWG label: `cp932` → `shift_jis`, `iso8859_15` → `iso-8859-15`. */
+export const javaCharset = (charset: string): string =>
+  JAVA_CHARSETS[charset] ?? charset.replace(/^iso8859_(\d+)$/, "iso-8859-$1")
+
+/** A gzip bomb (510 KiB that expand to 512 MiB) stops at `maxBytes` of text, before it is parsed. */
+const capped = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, maxBytes: number): Stream.Stream<Uint8Array, E | ReportDocumentError, R> =>
+  Stream.suspend(() => {
+    let total = 0
+    return Stream.mapEffect(bytes, (piece) => {
+      total += piece.length
+      return total > maxBytes ? Effect.fail(tooLarge(maxBytes, "decompressed")) : Effect.succeed(piece)
+    })
+  })
 
 // ---------------------------------------------------------------------------------------------------------------
 // Gunzip

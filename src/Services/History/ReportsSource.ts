@@ -193,7 +193,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             compressed: document.compressionAlgorithm === "GZIP",
             reportType: ORDERS_REPORT,
             skipRows: handedOn,
-            chunkOrders: config.chunkOrders
+            chunkOrders: config.chunkOrders,
+            maxBytes: download.maxBytes
           }).pipe(
             // Encoded for COPY here, before its transaction: the sink commits one chunk while the next is prepared.
             Stream.map((chunk): Step => {
