@@ -401,6 +401,13 @@ const renderThroughput = (status) => {
   $("throughput-chart").replaceChildren(image, legend)
 }
 
+// Amazon writes the seller's whole region into an order report: the other marketplaces' orders are counted, not stored.
+const reportsFact = (reports) =>
+  reports
+    ? `${reports.done}/${reports.windows} done, ${reports.fallback} to the Orders API; ${reports.ordersStored} orders stored, ` +
+      `${reports.ordersDropped ?? 0} of other marketplaces left out`
+    : "–"
+
 const renderFacts = (detail) => {
   const s = detail.status
   const facts = [
@@ -411,6 +418,7 @@ const renderFacts = (detail) => {
     ["Backfill done", s.initialBackfillDoneAt ?? "–"],
     ["Range", s.progress.rangeStart ? `${s.progress.rangeStart} → ${s.progress.rangeEnd}` : "–"],
     ["History path", s.progress.historySource ? `${historyLabel(s.progress.historySource)}: ${s.progress.historyReason ?? ""}` : "–"],
+    ["Reports", reportsFact(s.progress.reports)],
     ["Oldest order", s.oldestOrderDate ?? "–"],
     ["Parked", detail.parkedReason ?? "no"]
   ]

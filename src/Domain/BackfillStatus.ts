@@ -12,6 +12,11 @@ export class ReportsProgress extends Schema.Class<ReportsProgress>("ReportsProgr
   fallback: Schema.Number,
   rowsStored: Schema.Number,
   ordersStored: Schema.Number,
+  /**
+   * Orders in the documents that are not the tenant's: Amazon writes every marketplace of the seller's region into an
+   * order report whatever it was asked, and multi-channel (`Non-Amazon`) orders; counted, not stored.
+   */
+  ordersDropped: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   /** Amazon's processing time of the reports seen so far, summed. */
   processingSeconds: Schema.Number
 }) {}

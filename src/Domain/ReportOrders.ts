@@ -15,7 +15,9 @@ export const REPORT_ORDER_STATUS: {
 } = {
   exact: {
     "Pending": "PENDING",
-    "Pending - Waiting for Pick Up": "PENDING_AVAILABILITY",
+    // Not a pre-order (that is PENDING_AVAILABILITY, which no source ties to this text): an order not shipped yet,
+    // stored unpriced like every PENDING order on both paths (its price stays in `raw`).
+    "Pending - Waiting for Pick Up": "PENDING",
     "Unshipped": "UNSHIPPED",
     // Unshipped or partially shipped: `item-status` tells which (see orderStatusOf).
     "Shipping": "UNSHIPPED",
@@ -74,6 +76,34 @@ const SITE_MARKETPLACE_LOWER: Readonly<Record<string, string>> = Object.fromEntr
 /** The marketplace of a site name, or null for one we do not know (e.g. "Non-Amazon"). */
 export const siteMarketplace = (site: string): string | null =>
   SITE_MARKETPLACE[site] ?? SITE_MARKETPLACE_LOWER[site.trim().toLowerCase()] ?? null
+
+const AMAZON_MARKETPLACES: ReadonlySet<string> = new Set(Object.values(SITE_MARKETPLACE))
+
+/**
+ * Whether a report's order is the tenant's. An order tracking report holds every marketplace of the seller's region
+ * whatever `marketplaceIds` asked (amzn/selling-partner-api-models#2209, #534, #2513; amzn/selling-partner-api-docs
+ * #1404; jlevers/selling-partner-api#173), so ordersync keeps what the Orders API path would list for the tenant:
+ * - a known site (`Amazon.fr`): iff its marketplace is one of the tenant's;
+ * - `Non-Amazon` or another site we do not know (multi-channel fulfilment orders, NON_AMAZON in the 2026 model's
+ *   `SalesChannel.channelName`): the Orders API lists those under a Non-Amazon marketplace id
+ *   (amzn/selling-partner-api-docs#761), so iff the tenant is set up with a marketplace that is not an Amazon site;
+ * - no `sales-channel` at all: kept (nothing tells).
+ * A quarantined order is judged by its first row's `sales-channel`.
+ */
+export const tenantReportScope = (marketplaceIds: ReadonlyArray<string>): (order: DecodedOrder) => boolean => {
+  const own = new Set(marketplaceIds)
+  const nonAmazon = marketplaceIds.some((id) => !AMAZON_MARKETPLACES.has(id))
+  const bySite = (site: string | null | undefined) => {
+    if (site === undefined || site === null || site.trim() === "") return true
+    const marketplace = siteMarketplace(site)
+    return marketplace === null ? nonAmazon : own.has(marketplace)
+  }
+  return (decoded) => {
+    if (decoded._tag === "Order") return bySite(decoded.order.salesChannel)
+    const rows = (decoded.quarantined.raw as Partial<ReportRaw> | null)?.rows
+    return bySite(rows?.[0]?.["sales-channel"])
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Money

@@ -6,8 +6,8 @@ import { Delta } from "./Delta.js"
 import { BackfillConfig, ReportsConfig } from "./History/BackfillConfig.js"
 import * as Drive from "./History/Drive.js"
 import { OrdersSource, type WindowCursor } from "./History/OrdersSource.js"
-import { choose } from "./History/Planner.js"
-import { ReportsSource } from "./History/ReportsSource.js"
+import { choose, reportsInRegion } from "./History/Planner.js"
+import { REPORT_MAX_MARKETPLACES, ReportsSource } from "./History/ReportsSource.js"
 import { Sink } from "./History/Sink.js"
 import { Orders } from "./Orders.js"
 import { SpApiClient } from "./SpApi/SpApiClient.js"
@@ -30,6 +30,9 @@ export interface RunOptions {
 type PieceError =
   | Effect.Effect.Error<ReturnType<OrdersSource["turn"]>>
   | Effect.Effect.Error<ReturnType<ReportsSource["run"]>>
+
+/** A 403 on a Reports API operation with good credentials (Errors.ts `RoleMissing`): the application lacks the role. */
+const roleMissing = (error: { readonly _tag: string }) => error._tag === "RoleMissing"
 
 /** Repositories treat SQL errors as defects; at the edge of a run they become a failure the caller can retry. */
 const databaseFailures = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
@@ -77,7 +80,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       }))
 
     /** The planner's choice from the sample (the first page of the range, stored like any other): path and why. */
-    const choosePath = (lease: Lease, sampled: Window, rangeStart: Date, rangeEnd: Date) =>
+    const choosePath = (lease: Lease, tenant: TenantConnection, sampled: Window, rangeStart: Date, rangeEnd: Date) =>
       Effect.gen(function*() {
         const run = Option.getOrThrow(yield* repo.run(lease.tenantId))
         const quota = yield* client.quota(lease.tenantId, orders.operation)
@@ -88,7 +91,9 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           quota,
           reportSeconds: run.reportSecondsObserved ?? reportsConfig.estimate,
           reportSecondsSeen: run.reportSecondsObserved !== null,
-          reportLag: reportsConfig.lag
+          reportLag: reportsConfig.lag,
+          region: tenant.region,
+          reportsInRegion: reportsInRegion(tenant.region, config.reportsFe, run.reportSecondsObserved !== null)
         })
         if (plan.source === "reports" && sampled.resumeAfter !== null) {
           yield* planReports(lease, sampled, rangeEnd, sampled.resumeAfter, plan.reason)
@@ -143,6 +148,12 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           yield* sink.fenced(lease, repo.chooseSource(tenantId, "orders", "ORDERSYNC_HISTORY_SOURCE=orders"))
           return yield* chosen
         }
+        if (tenant.marketplaceIds.length > REPORT_MAX_MARKETPLACES) {
+          // Under the model's reading a report holds only the marketplaces asked, and createReport takes 25 (F9).
+          yield* sink.fenced(lease, repo.chooseSource(tenantId, "orders",
+            `${tenant.marketplaceIds.length} marketplaces, more than the ${REPORT_MAX_MARKETPLACES} a report can be asked for: history through the Orders API`))
+          return yield* chosen
+        }
         const [first] = yield* repo.windows(tenantId)
         if (config.historySource === "reports") {
           yield* planReports(lease, first!, rangeEnd, rangeStart, "ORDERSYNC_HISTORY_SOURCE=reports")
@@ -167,7 +178,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
 
       // The first page of the range is the planner's sample: it is stored like any other, and may be all there is.
       const sample = (cursor: WindowCursor, rangeStart: Date, rangeEnd: Date) =>
-        windowTurns(cursor, (sampled) => Effect.zipRight(choosePath(lease, sampled, rangeStart, rangeEnd), chosen))
+        windowTurns(cursor, (sampled) => Effect.zipRight(choosePath(lease, tenant, sampled, rangeStart, rangeEnd), chosen))
 
       const chosen: Effect.Effect<Next> = Effect.suspend(() =>
         Effect.gen(function*() {
@@ -182,9 +193,22 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             _tag: "Work",
             // Reports wait minutes for Amazon to write them: they do not hold a turn meanwhile.
             turn: false,
-            work: () => Effect.zipRight(reportsSource.run(lease, tenant, tenant.marketplaceIds), apiWindows(path))
+            work: () =>
+              Effect.zipRight(
+                reportsSource.run(lease, tenant, tenant.marketplaceIds).pipe(Effect.catchIf(roleMissing, (denied) => withoutReports(denied))),
+                apiWindows(path)
+              )
           })
           : apiWindows(path)
+
+      // The application has no Reports API role for this seller: the whole history goes through the Orders API.
+      const withoutReports = (denied: { readonly _tag: string }) =>
+        Effect.gen(function*() {
+          const operation = (denied as { readonly operation?: string }).operation ?? "a Reports API call"
+          const reason = `Reports API role missing (Amazon denied ${operation}): history through the Orders API`
+          yield* Effect.logWarning(reason)
+          yield* sink.fenced(lease, Effect.zipRight(reportsSource.handOver(lease), repo.chooseSource(tenantId, "orders", reason)))
+        })
 
       // The Orders API windows: all of them, or the reports' tail and any report that failed for good.
       const apiWindows = (path: Path) =>

@@ -20,6 +20,7 @@ const reportsProgress = (windows: ReadonlyArray<ReportWindow>): ReportsProgress 
     fallback: windows.filter((w) => w.status === "fallback").length,
     rowsStored: windows.reduce((sum, w) => sum + w.rowsDone, 0),
     ordersStored: windows.reduce((sum, w) => sum + w.orders, 0),
+    ordersDropped: windows.reduce((sum, w) => sum + w.ordersDropped, 0),
     processingSeconds: round(windows.reduce((sum, w) => sum + (w.processingSeconds ?? 0), 0), 1)
   })
 

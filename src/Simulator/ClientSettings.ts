@@ -22,5 +22,6 @@ export const clientSettings = (simulator: { readonly url: string; readonly confi
   ORDERSYNC_REPORT_LAG_SECONDS: scaled(1800, simulator.config.timeFactor),
   ORDERSYNC_REPORT_POLL_SECONDS: scaled(15, simulator.config.timeFactor),
   ORDERSYNC_REPORT_DEADLINE_SECONDS: scaled(4 * 3600, simulator.config.timeFactor),
-  ORDERSYNC_REPORT_SECONDS_ESTIMATE: scaled(300, simulator.config.timeFactor)
+  ORDERSYNC_REPORT_SECONDS_ESTIMATE: scaled(300, simulator.config.timeFactor),
+  ORDERSYNC_REPORT_FATAL_WAIT_SECONDS: scaled(1800, simulator.config.timeFactor)
 })

@@ -1,6 +1,7 @@
 import { Duration } from "effect"
 import { describe, expect, it } from "vitest"
-import { choose, type PlanInput } from "../../src/Services/History/Planner.js"
+import { choose, type PlanInput, reportsInRegion } from "../../src/Services/History/Planner.js"
+import { REPORT_MAX_DAYS, REPORT_WINDOW_DAYS, reportRanges } from "../../src/Services/History/ReportsSource.js"
 
 const DAY = 86_400_000
 const rangeEnd = new Date("2026-11-29T00:00:00Z")
@@ -48,5 +49,26 @@ describe("the planner", () => {
     const plan = choose(seller(20_000, { quota: { rate: 1, burst: 20, tokens: 19 }, reportSeconds: 1800, reportSecondsSeen: true }))
     expect(plan.source).toBe("orders")
     expect(plan.reason).toMatch(/as this seller's took/)
+  })
+})
+
+describe("the planner by region, and the report windows", () => {
+  it("FE: the Orders API until one of the seller's reports has delivered (ORDERSYNC_REPORTS_FE=proven), reports once one has", () => {
+    expect(reportsInRegion("fe", "proven", false)).toBe(false)
+    expect(reportsInRegion("fe", "proven", true)).toBe(true)
+    expect(reportsInRegion("fe", "never", true)).toBe(false)
+    expect(reportsInRegion("fe", "always", false)).toBe(true)
+    expect(reportsInRegion("na", "never", false) && reportsInRegion("eu", "proven", false)).toBe(true)
+    const fe = choose(seller(200_000, { region: "fe", reportsInRegion: false }))
+    expect(fe.source).toBe("orders")
+    expect(fe.reason).toMatch(/fe region/)
+    expect(choose(seller(200_000, { region: "fe", reportsInRegion: true })).source).toBe("reports")
+  })
+
+  it("report windows are a day short of Amazon's 30 (its limit is known only from its error text): a year is still 13", () => {
+    const ranges = reportRanges(rangeStart, rangeEnd)
+    expect(ranges).toHaveLength(13)
+    for (const range of ranges) expect(range.endAt.getTime() - range.startAt.getTime()).toBeLessThanOrEqual(29 * DAY)
+    expect(REPORT_WINDOW_DAYS).toBeLessThan(REPORT_MAX_DAYS)
   })
 })

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { decodeReportOrder, orderTotal, reportHeader, reportOrderStatus, type RowMoney, siteMarketplace } from "../../src/Domain/ReportOrders.js"
+import type { DecodedOrder } from "../../src/Domain/Order.js"
+import {
+  decodeReportOrder,
+  orderTotal,
+  reportHeader,
+  reportOrderStatus,
+  type RowMoney,
+  siteMarketplace,
+  tenantReportScope
+} from "../../src/Domain/ReportOrders.js"
 
 const total = (...items: ReadonlyArray<readonly [string, string]>) =>
   orderTotal(items.map(([itemPrice, currency]) => ({ itemPrice, currency })))
@@ -90,7 +99,7 @@ describe("report order rows", () => {
   it("statuses map to the one vocabulary; an unknown one is kept as written", () => {
     expect(["Pending", "Pending - Waiting for Pick Up", "Unshipped", "Shipping", "Shipped", "Shipped - Out for Delivery",
       "Shipped - Returned to Seller", "Cancelled", "Canceled", "Unfulfillable", "Complete", "Something New"].map(reportOrderStatus))
-      .toEqual(["PENDING", "PENDING_AVAILABILITY", "UNSHIPPED", "UNSHIPPED", "SHIPPED", "SHIPPED", "SHIPPED",
+      .toEqual(["PENDING", "PENDING", "UNSHIPPED", "UNSHIPPED", "SHIPPED", "SHIPPED", "SHIPPED",
         "CANCELLED", "CANCELLED", "UNFULFILLABLE", "SHIPPED", "Something New"])
   })
 
@@ -106,5 +115,25 @@ describe("report order rows", () => {
     ]))
     expect(header.keys.slice(-2)).toEqual(["sku", "sku#2"])
     expect(header.rawRow(["1", "", "", "", "", "", "", "A", "B"])).toMatchObject({ "sku": "A", "sku#2": "B" })
+  })
+  it("a report's orders are the tenant's by sales-channel: its marketplaces; Non-Amazon only with a non-Amazon marketplace", () => {
+    const order = (salesChannel: string | null): DecodedOrder => ({
+      _tag: "Order",
+      order: {
+        externalOrderId: "1", marketplaceId: salesChannel === null ? null : siteMarketplace(salesChannel), orderDate: new Date(0),
+        lastUpdateDate: new Date(0), orderStatus: "SHIPPED", fulfillmentChannel: "AMAZON", salesChannel, totalAmount: "1.00",
+        currency: "EUR", itemsCount: 1, raw: null
+      }
+    })
+    const quarantined = (site: string): DecodedOrder => ({
+      _tag: "Quarantined",
+      quarantined: { externalOrderId: "2", error: "bad", raw: { source: "report", reportType: "T", rows: [{ "sales-channel": site }] } }
+    })
+    const deFr = tenantReportScope(["A1PA6795UKMFR9", "A13V1IB3VIYZZH"])
+    expect([order("Amazon.de"), order("Amazon.fr"), order("Amazon.co.uk"), order("Amazon.it"), order("Non-Amazon"), order(null)].map(deFr))
+      .toEqual([true, true, false, false, false, true])
+    expect([quarantined("Amazon.de"), quarantined("Amazon.co.uk"), quarantined("Non-Amazon")].map(deFr)).toEqual([true, false, false])
+    // A tenant set up with a marketplace that is not an Amazon site (a Non-Amazon one): the Orders API lists its MCF orders.
+    expect([order("Non-Amazon"), order("Amazon.co.uk")].map(tenantReportScope(["A1PA6795UKMFR9", "A1ZFFQZ3HTUKT9"]))).toEqual([true, false])
   })
 })

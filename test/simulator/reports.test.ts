@@ -25,7 +25,8 @@ describe("Reports API 2021-06-30 (order tracking reports)", () => {
     ;({ client, tokens } = await startWithTokens({
       sellers: [
         seller("us", 20_000, { late: { share: 0.02, horizonSeconds: 3600, maxDelaySeconds: 1 }, reports: { documentUrlLifetimeSeconds: 3000 } }),
-        seller("eu", 20_000, { marketplaceIds: [DE, FR], seed: 11, reports: { charsets: { [DE]: "windows-1252" } } }),
+        // The model's reading (a report holds the marketplaces asked): this seller's reports ask for one at a time.
+        seller("eu", 20_000, { marketplaceIds: [DE, FR], seed: 11, reports: { regionWide: false, charsets: { [DE]: "windows-1252" } } }),
         seller("jp", 8_000, { marketplaceIds: [JP], seed: 12, reports: { charsets: { [JP]: "Shift_JIS" } } }),
         seller("slow", 500, { reports: { queueSeconds: 36_000 } }),
         seller("tight", 500, { usagePlans: { createReport: { rate: 0.001, burst: 3 } } }),

@@ -15,7 +15,9 @@ export const BackfillConfig = Config.all({
   ),
   deltaOverlap: Config.integer("ORDERSYNC_DELTA_OVERLAP_SECONDS").pipe(Config.withDefault(900), Config.map(Duration.seconds)),
   /** auto (the planner picks per tenant), orders (Orders API only) or reports (order reports, tail from the API). */
-  historySource: HistorySource
+  historySource: HistorySource,
+  /** FE tenants under `auto`: `proven` (reports once one of the seller's delivered), `always` or `never` (Planner.ts). */
+  reportsFe: Config.literal("proven", "always", "never")("ORDERSYNC_REPORTS_FE").pipe(Config.withDefault("proven" as const))
 })
 
 /** The reports path: Amazon's documented limits and our assumptions about its timing. */
@@ -26,6 +28,12 @@ export const ReportsConfig = Config.all({
   poll: Config.number("ORDERSYNC_REPORT_POLL_SECONDS").pipe(Config.withDefault(15), Config.map((s) => Duration.millis(s * 1000))),
   /** A report not DONE this long after it was requested is cancelled and asked again (then the Orders API). */
   deadline: Config.number("ORDERSYNC_REPORT_DEADLINE_SECONDS").pipe(Config.withDefault(4 * 3600), Config.map((s) => Duration.millis(s * 1000))),
+  /**
+   * After a FATAL report, the wait before the window's report is asked again: the report type's cool-down. Amazon
+   * documents none; Airbyte's connector waits between a type's reports by the thresholds Amazon's support gave it
+   * (airbytehq/airbyte#42052). Asked at once, a report in its cool-down ends FATAL again.
+   */
+  fatalWait: Config.number("ORDERSYNC_REPORT_FATAL_WAIT_SECONDS").pipe(Config.withDefault(1800), Config.map((s) => Duration.millis(s * 1000))),
   /** createReport calls per window before the window goes to the Orders API. */
   attempts: Config.integer("ORDERSYNC_REPORT_ATTEMPTS").pipe(Config.withDefault(3)),
   /** The planner's guess of one report's processing time until this seller's own are seen. */

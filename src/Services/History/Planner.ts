@@ -1,5 +1,5 @@
 import { Duration } from "effect"
-import { REPORT_MAX_DAYS } from "./ReportsSource.js"
+import { REPORT_WINDOW_DAYS } from "./ReportsSource.js"
 
 /** What the planner knows when it chooses: the range, the first page, the seller's quota and its reports' speed. */
 export interface PlanInput {
@@ -14,7 +14,19 @@ export interface PlanInput {
   readonly reportSecondsSeen: boolean
   /** Orders changed this recently are not in a report yet; that tail comes from the Orders API. */
   readonly reportLag: Duration.Duration
+  /** The tenant's SP-API region, and whether order reports may be used there (see `ReportsInRegion`). */
+  readonly region?: string
+  readonly reportsInRegion?: boolean
 }
+
+/**
+ * Whether the planner may choose order reports for a tenant of this region. Amazon's Report Type Values page listed
+ * the order tracking reports for NA and EU, and its current notes are ambiguous for FE: there, by default
+ * (`proven`), only for a seller one of whose reports ended DONE before (a report that delivered), else the Orders
+ * API; `always` treats FE like the others, `never` keeps FE on the Orders API.
+ */
+export const reportsInRegion = (region: string, policy: "proven" | "always" | "never", proven: boolean): boolean =>
+  region !== "fe" || policy === "always" || (policy === "proven" && proven)
 
 export interface Plan {
   readonly source: "orders" | "reports"
@@ -53,12 +65,21 @@ export const choose = (input: PlanInput): Plan => {
       reportsSeconds: 0
     }
   }
+  if (input.reportsInRegion === false) {
+    return {
+      source: "orders",
+      reason: `order reports are not used in the ${input.region ?? "tenant's"} region until one of this seller's has delivered (ORDERSYNC_REPORTS_FE)`,
+      estimatedOrders: input.sample.orders,
+      ordersSeconds: 0,
+      reportsSeconds: 0
+    }
+  }
   const sampled = input.sample.lastCreated === null ? 1 : Math.max(1, input.sample.lastCreated.getTime() - input.rangeStart.getTime())
   const estimatedOrders = Math.max(input.sample.orders + 1, Math.round((input.sample.orders * span) / sampled))
   const pagesLeft = Math.max(0, Math.ceil(estimatedOrders / PAGE) - 1)
   const ordersSeconds = Math.max(0, pagesLeft - Math.max(0, Math.floor(input.quota.tokens))) / input.quota.rate
   const reportSpan = Math.max(0, span - Duration.toMillis(input.reportLag) - sampled)
-  const reports = Math.max(1, Math.ceil(reportSpan / (REPORT_MAX_DAYS * DAY)))
+  const reports = Math.max(1, Math.ceil(reportSpan / (REPORT_WINDOW_DAYS * DAY)))
   const reportsSeconds = reports * input.reportSeconds + estimatedOrders / STORE_RATE
   const source = reportsSeconds < ordersSeconds ? "reports" : "orders"
   const reason = `about ${estimatedOrders} orders in the range (from the first page): the Orders API would take about ` +

@@ -1,6 +1,7 @@
 import { Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
 import type { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
+import { tenantReportScope } from "../../Domain/ReportOrders.js"
 import { documentOrders } from "./ReportDocument.js"
 import { Sink, stage, type StagedChunk } from "./Sink.js"
 import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
@@ -11,13 +12,21 @@ import { SyncStateRepo } from "../Store/SyncStateRepo.js"
 
 /** Amazon serves an order report for at most 30 days ("Date range exceeded"). */
 export const REPORT_MAX_DAYS = 30
+/**
+ * ordersync's report windows: a day short of the limit, which is known only from its error text ("upto 30 days"),
+ * so a limit counted in the seller's calendar days or with both bounds included still passes (finding F10). A year
+ * is 13 reports either way.
+ */
+export const REPORT_WINDOW_DAYS = REPORT_MAX_DAYS - 1
+/** createReport takes at most 25 `marketplaceIds` (reports_2021-06-30.json, CreateReportSpecification). */
+export const REPORT_MAX_MARKETPLACES = 25
 const DAY = 86_400_000
 
-/** Splits [start, end] into consecutive windows of at most 30 days, oldest first. */
+/** Splits [start, end] into consecutive windows of at most 29 days, oldest first. */
 export const reportRanges = (start: Date, end: Date): ReadonlyArray<{ readonly startAt: Date; readonly endAt: Date }> => {
   const ranges: Array<{ startAt: Date; endAt: Date }> = []
-  for (let from = start.getTime(); from < end.getTime(); from += REPORT_MAX_DAYS * DAY) {
-    ranges.push({ startAt: new Date(from), endAt: new Date(Math.min(end.getTime(), from + REPORT_MAX_DAYS * DAY)) })
+  for (let from = start.getTime(); from < end.getTime(); from += REPORT_WINDOW_DAYS * DAY) {
+    ranges.push({ startAt: new Date(from), endAt: new Date(Math.min(end.getTime(), from + REPORT_WINDOW_DAYS * DAY)) })
   }
   return ranges
 }
@@ -34,9 +43,11 @@ interface Outcome {
   readonly status: "DONE" | "CANCELLED" | "FATAL"
   readonly documentId: string | null
   readonly processingSeconds: number | null
+  /** Amazon began processing it (`processingStartTime`): a CANCELLED report without it was cancelled on request. */
+  readonly started: boolean
 }
 
-const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSeconds: null }
+const FORGOTTEN: Outcome = { status: "FATAL", documentId: null, processingSeconds: null, started: false }
 
 const secondsBetween = (from: string | undefined, to: string | undefined) =>
   from === undefined || to === undefined ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)
@@ -55,6 +66,8 @@ type Step =
     readonly window: ReportWindow
     readonly chunk: StagedChunk
     readonly rowsThrough: number
+    /** Orders of the chunk that are not the tenant's (another marketplace of the seller's region). */
+    readonly dropped: number
     /** When the download of a document's first chunk began: active time does not count the wait before it. */
     readonly startedAt: number
   }
@@ -64,8 +77,11 @@ type Step =
 /**
  * Amazon's order reports as a history source. Each window of at most 30 days is one report: created once (a restart
  * or a takeover resumes polling the stored report id, or fetches a fresh document URL), polled on a backing-off
- * schedule, then its document streamed into the sink chunk by chunk, the rows stored being the checkpoint.
- * FATAL: asked again a bounded number of times, then the window goes to the Orders API. CANCELLED: no data.
+ * schedule, then its document streamed into the sink chunk by chunk, the rows stored being the checkpoint; the
+ * document's orders of marketplaces that are not the tenant's are counted, not stored (Amazon writes the region's).
+ * FATAL: asked again after the report type's cool-down, a bounded number of times, then the window goes to the
+ * Orders API. CANCELLED after processing (no data, Amazon says): the Orders API checks the window, so no window is
+ * taken as empty on Amazon's word alone; CANCELLED before processing (on request): asked again, as FATAL.
  * Stuck past the deadline: cancelled, then as FATAL.
  */
 export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/ReportsSource", {
@@ -112,7 +128,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const request = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, window: ReportWindow) =>
       Effect.gen(function*() {
         const { reportId } = yield* Effect.flatMap(
-          reports.createReport(seller, { startAt: window.startAt, endAt: window.endAt, marketplaceIds }),
+          // The report holds the region whatever is asked: 25 of the tenant's marketplaces name it (F9).
+          reports.createReport(seller, { startAt: window.startAt, endAt: window.endAt, marketplaceIds: marketplaceIds.slice(0, REPORT_MAX_MARKETPLACES) }),
           (response) => counted(lease, response)
         )
         const at = new Date(yield* Clock.currentTimeMillis)
@@ -143,13 +160,18 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             }))
           }
           if (TERMINAL.has(report.processingStatus)) {
-            return Option.some<Outcome>({ status: report.processingStatus as Outcome["status"], documentId: report.reportDocumentId ?? null, processingSeconds })
+            return Option.some<Outcome>({
+              status: report.processingStatus as Outcome["status"],
+              documentId: report.reportDocumentId ?? null,
+              processingSeconds,
+              started: report.processingStartTime !== undefined
+            })
           }
           const now = yield* Clock.currentTimeMillis
           if (window.requestedAt !== null && now - window.requestedAt.getTime() > Duration.toMillis(config.deadline)) {
             yield* Effect.logWarning(`report ${reportId} is still ${report.processingStatus} past its deadline: cancelling it`)
             yield* Effect.ignore(reports.cancelReport(seller, reportId))
-            return Option.some<Outcome>({ status: "FATAL", documentId: null, processingSeconds: null })
+            return Option.some<Outcome>({ status: "FATAL", documentId: null, processingSeconds: null, started: false })
           }
           return Option.none<Outcome>()
         })
@@ -168,7 +190,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
      * the rows are read as the stream is. An expired URL or a cut download fetches a fresh URL and resumes after the
      * last chunk handed on (the chunks before it are stored in order).
      */
-    const documentSteps = (lease: Lease, seller: SellerAuth, window: ReportWindow, documentId: string) => {
+    const documentSteps = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, window: ReportWindow, documentId: string) => {
+      const tenants = tenantReportScope(marketplaceIds)
       let handedOn = window.rowsDone
       const retry = (n: number, error: WindowError | ReportDateRangeExceeded): Stream.Stream<Step, WindowError> => {
         if (error._tag === "ReportDateRangeExceeded") {
@@ -199,7 +222,15 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             // Encoded for COPY here, before its transaction: the sink commits one chunk while the next is prepared.
             Stream.map((chunk): Step => {
               handedOn = chunk.rowsThrough
-              const step: Step = { _tag: "Chunk", window, chunk: stage(chunk.orders), rowsThrough: chunk.rowsThrough, startedAt }
+              const own = chunk.orders.filter(tenants)
+              const step: Step = {
+                _tag: "Chunk",
+                window,
+                chunk: stage(own),
+                rowsThrough: chunk.rowsThrough,
+                dropped: chunk.orders.length - own.length,
+                startedAt
+              }
               startedAt = 0
               return step
             }),
@@ -229,9 +260,10 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
           Effect.catchIf(gone, () =>
             Effect.as(Effect.logWarning(`report ${window.reportId} is no longer known to Amazon (it keeps order reports 30 days)`), FORGOTTEN))
         )
-        if (outcome.processingSeconds !== null) tallies.get(lease.tenantId)?.reportSeconds.push(outcome.processingSeconds)
+        // Only a report that delivered tells the planner how long this seller's reports take (and that they work).
+        if (outcome.status === "DONE" && outcome.processingSeconds !== null) tallies.get(lease.tenantId)?.reportSeconds.push(outcome.processingSeconds)
         if (outcome.status === "DONE" && outcome.documentId !== null) {
-          const steps = yield* documentSteps(lease, seller, window, outcome.documentId)
+          const steps = yield* documentSteps(lease, seller, marketplaceIds, window, outcome.documentId)
           return Stream.concat(steps, Stream.succeed<Step>({ _tag: "Stored", window })).pipe(
             Stream.catchAll((error) =>
               gone(error)
@@ -245,9 +277,11 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                 : Stream.fail(error))
           )
         }
-        if (outcome.status === "CANCELLED") {
-          // Amazon cancels a report that has no data: the window is empty.
-          yield* sink.fenced(lease, windows.finish(lease.tenantId, window.windowIndex, "done"))
+        if (outcome.status === "CANCELLED" && outcome.started) {
+          // "No data", Amazon says; a window is never taken as empty on that alone (a report of the wrong region, or
+          // cancelled by someone else, reads the same): the Orders API lists it, one request when it is empty.
+          yield* Effect.logWarning(`report ${window.reportId} ended CANCELLED (no data): the Orders API checks window ${window.windowIndex}`)
+          yield* toOrdersApi(lease, window)
           return Stream.empty
         }
         return afterFailure(lease, seller, marketplaceIds, window, outcome)
@@ -262,17 +296,27 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
       outcome: Outcome
     ): Stream.Stream<Step, WindowError> =>
       Stream.unwrap(Effect.gen(function*() {
+        const ended = outcome.status === "CANCELLED" ? "CANCELLED before processing (cancelled on request)" : outcome.status
         if (window.attempts < config.attempts) {
-          yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status}: asking again (${window.attempts}/${config.attempts})`)
+          // A report Amazon processed and ended FATAL: its type cools down first (a stuck or forgotten one: at once).
+          const wait = outcome.status === "FATAL" && outcome.started ? config.fatalWait : Duration.zero
+          yield* Effect.logWarning(
+            `report ${window.reportId} ended ${ended}: asking again${Duration.toMillis(wait) > 0 ? ` in ${Duration.format(wait)}` : ""} (${window.attempts}/${config.attempts})`
+          )
+          yield* Effect.sleep(wait)
           return Stream.unwrap(prepareWindow(lease, seller, marketplaceIds, { ...window, status: "pending" }))
         }
-        yield* Effect.logWarning(`report ${window.reportId} ended ${outcome.status} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
-        yield* sink.fenced(lease, Effect.zipRight(
-          repo.addWindow(lease.tenantId, window.startAt, window.endAt),
-          windows.finish(lease.tenantId, window.windowIndex, "fallback")
-        ))
+        yield* Effect.logWarning(`report ${window.reportId} ended ${ended} ${window.attempts} times: window ${window.windowIndex} goes to the Orders API`)
+        yield* toOrdersApi(lease, window)
         return Stream.empty
       }).pipe(Effect.annotateLogs("reportWindow", window.windowIndex)))
+
+    /** The window goes to the Orders API (appended to the run's windows). */
+    const toOrdersApi = (lease: Lease, window: ReportWindow) =>
+      sink.fenced(lease, Effect.zipRight(
+        repo.addWindow(lease.tenantId, window.startAt, window.endAt),
+        windows.finish(lease.tenantId, window.windowIndex, "fallback")
+      ))
 
     /**
      * Every report window of the run. All missing reports are requested first (a year is 13, within createReport's
@@ -315,7 +359,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                   const tally = untallied(lease)
                   yield* sink.commitStaged(lease, step.chunk, { source: "report", backfill: true }, (stored) =>
                     Effect.zipRight(
-                      Effect.zipRight(tally.write, windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders)),
+                      Effect.zipRight(tally.write, windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders, step.dropped)),
                       repo.countChunk(lease.tenantId, {
                         orders: stored.orders,
                         requests: tally.requests,
@@ -343,6 +387,11 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             w.status === "done" && w.requestedAt !== null && (min === null || w.requestedAt.getTime() < min) ? w.requestedAt.getTime() : min, null)
         ).pipe(Option.map((requested) => new Date(requested - Duration.toMillis(config.lag)))))
 
-    return { run, plan, snapshotFloor, lag: config.lag } as const
+    /** Every window not finished goes to the Orders API (the reports path cannot go on for this tenant). */
+    const handOver = (lease: Lease) =>
+      Effect.flatMap(windows.list(lease.tenantId), (list) =>
+        Effect.forEach(list.filter((w) => w.status === "pending" || w.status === "requested"), (w) => toOrdersApi(lease, w), { discard: true }))
+
+    return { run, plan, snapshotFloor, handOver, lag: config.lag } as const
   })
 }) {}

@@ -16,7 +16,9 @@ const ReportWindowRow = Schema.Struct({
   requestedAt: Schema.NullOr(Schema.ValidDateFromSelf),
   processingSeconds: Schema.NullOr(Schema.Number),
   rowsDone: Count,
-  orders: Count
+  orders: Count,
+  /** Orders of the document that are not the tenant's (another marketplace of the region): counted, not stored. */
+  ordersDropped: Count
 })
 export interface ReportWindow extends Schema.Schema.Type<typeof ReportWindowRow> {}
 
@@ -31,7 +33,7 @@ export class ReportWindows extends Effect.Service<ReportWindows>()("ordersync/Re
 
     const list = (tenantId: string): Effect.Effect<ReadonlyArray<ReportWindow>> =>
       sql`SELECT "windowIndex", "startAt", "endAt", "status", "reportId", "reportStatus", "reportDocumentId", "attempts",
-          "requestedAt", "processingSeconds", "rowsDone", "orders"
+          "requestedAt", "processingSeconds", "rowsDone", "orders", "ordersDropped"
         FROM "OrderSyncReportWindow" WHERE "tenantId" = ${tenantId} ORDER BY "windowIndex"`.pipe(
         Effect.orDie,
         Effect.flatMap(decodeWindows)
@@ -67,8 +69,9 @@ export class ReportWindows extends Effect.Service<ReportWindows>()("ordersync/Re
           WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${windowIndex}`.pipe(Effect.asVoid, Effect.orDie)
 
     /** A chunk of the document is stored: rows through `rowsDone` are never read again. */
-    const advance = (tenantId: string, windowIndex: number, rowsDone: number, orders: number): Effect.Effect<void> =>
-      sql`UPDATE "OrderSyncReportWindow" SET "rowsDone" = ${rowsDone}, "orders" = "orders" + ${orders}, "updatedAt" = now()
+    const advance = (tenantId: string, windowIndex: number, rowsDone: number, orders: number, dropped = 0): Effect.Effect<void> =>
+      sql`UPDATE "OrderSyncReportWindow" SET "rowsDone" = ${rowsDone}, "orders" = "orders" + ${orders},
+            "ordersDropped" = "ordersDropped" + ${dropped}, "updatedAt" = now()
           WHERE "tenantId" = ${tenantId} AND "windowIndex" = ${windowIndex}`.pipe(Effect.asVoid, Effect.orDie)
 
     /** The window is finished: stored (or empty), or handed to the Orders API. */

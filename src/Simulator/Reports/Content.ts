@@ -115,7 +115,8 @@ const orderStatusOf = (status: FulfillmentStatus, fulfilledByAmazon: boolean, si
     case "UNFULFILLABLE":
       return "Unfulfillable"
     case "PENDING_AVAILABILITY":
-      return "Pending - Waiting for Pick Up"
+      // No source says how a report writes a pre-order ("Pending - Waiting for Pick Up" is not one: ReportOrders.ts).
+      return "Pending"
   }
 }
 
@@ -185,19 +186,51 @@ const describe = (book: OrderBook, i: number, asOf: number): ReportOrder => {
  * minus the lag), orders of the requested marketplaces whose purchase date (BY_ORDER_DATE) or last
  * update (BY_LAST_UPDATE) lies in [dataStart, dataEnd], ordered by that date then order id.
  */
-export const reportGroundTruth = (book: OrderBook, query: ReportQuery, asOf: number): ReadonlyArray<ReportOrder> => {
+export const reportGroundTruth = (
+  book: OrderBook,
+  query: ReportQuery,
+  asOf: number,
+  scope: ReportScope = MODEL_SCOPE
+): ReadonlyArray<ReportOrder> => {
   const byOrderDate = query.reportType === "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
   const wanted = new Set(query.marketplaceIds)
   const horizon = asOf - HORIZON_MS
   const picked: Array<readonly [number, number]> = []
   for (let i = 0; i < book.size; i++) {
     if (!isVisible(book, i, asOf) || book.created[i]! < horizon) continue
-    if (!wanted.has(book.marketplaceIds[book.marketplace[i]!]!)) continue
+    // A seller's order book is one region (its ids take the region of its first marketplace).
+    if (!scope.regionWide && !wanted.has(book.marketplaceIds[book.marketplace[i]!]!)) continue
     const time = byOrderDate ? book.created[i]! : updatedAt(book, i, asOf)
     if (time >= query.dataStart && time <= query.dataEnd) picked.push([time, i])
   }
   picked.sort((a, b) => a[0] - b[0] || book.idPrefix[a[1]]! - book.idPrefix[b[1]]! || book.idRest[a[1]]! - book.idRest[b[1]]!)
-  return picked.map(([, i]) => describe(book, i, asOf))
+  return picked.flatMap(([, i]) => {
+    const order = describe(book, i, asOf)
+    return scope.regionWide && hasNonAmazonTwin(book, i, scope.nonAmazonShare) ? [order, nonAmazonTwin(order)] : [order]
+  })
 }
+
+/** Which marketplaces a report holds: the ones asked (the model's reading) or the whole region (the field's). */
+export interface ReportScope {
+  readonly regionWide: boolean
+  readonly nonAmazonShare: number
+}
+
+export const MODEL_SCOPE: ReportScope = { regionWide: false, nonAmazonShare: 0 }
+
+const hasNonAmazonTwin = (book: OrderBook, i: number, share: number) =>
+  share > 0 && makeRandom(mixSeed(orderSeed(book, i), 0x3cf)).next() < share
+
+/**
+ * A multi-channel fulfilment order placed with the order it mirrors, as a report lists it: `sales-channel`
+ * "Non-Amazon", an id of its own. Amazon documents neither the id's shape nor the row; this is the simulator's.
+ */
+const nonAmazonTwin = (order: ReportOrder): ReportOrder => ({
+  ...order,
+  orderId: `S01-${order.orderId.slice(4)}`,
+  salesChannel: "Non-Amazon",
+  marketplaceId: "",
+  fulfillmentChannel: "Amazon"
+})
 
 export const rowCount = (orders: ReadonlyArray<ReportOrder>): number => orders.reduce((sum, order) => sum + order.items.length, 0)

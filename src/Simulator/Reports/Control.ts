@@ -10,7 +10,7 @@ export interface ReportsControl {
    * the report's processing start minus the lag. Empty for a FATAL or "Date range exceeded" report.
    */
   readonly groundTruth: (sellerId: string, reportId: string) => { readonly asOf: Date; readonly orders: ReadonlyArray<ReportOrder> }
-  /** The next `count` reports of the seller end FATAL or stay stuck IN_PROGRESS. */
+  /** The next `count` reports of the seller end FATAL, stay stuck IN_PROGRESS, or end CANCELLED (see `Fate`). */
   readonly forceNext: (sellerId: string, fate: Exclude<Fate, "normal">, count?: number) => void
   /** The seller's next `count` document downloads answer 403 "Request has expired". */
   readonly expireNextDownloads: (sellerId: string, count?: number) => void
@@ -29,7 +29,7 @@ export const makeReportsControl = (sellerOf: (sellerId: string) => SellerState, 
     const seller = sellerOf(sellerId)
     const report = seller.reports.find(reportId, now())
     if (!report) throw new UnknownReport(reportId)
-    return { asOf: new Date(report.snapshotAt), orders: report.fate === "fatal" ? [] : seller.reports.contents(report) }
+    return { asOf: new Date(report.snapshotAt), orders: report.fate !== "normal" && report.fate !== "stuck" ? [] : seller.reports.contents(report) }
   },
   forceNext: (sellerId, fate, count = 1) => sellerOf(sellerId).reports.forceNext(fate, count),
   expireNextDownloads: (sellerId, count = 1) => sellerOf(sellerId).reports.expireNextDownloads(count),

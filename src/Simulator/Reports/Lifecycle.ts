@@ -6,8 +6,12 @@ import { hashString, makeRandom, mixSeed } from "../Random.js"
 import { type ReportOrder, type ReportQuery, reportGroundTruth, rowCount } from "./Content.js"
 import { MAX_WINDOW_MS, ORDER_REPORT_RETENTION_SECONDS, type ReportSettings } from "./Settings.js"
 
-/** What a report was drawn to become when it was created: a normal one, a FATAL one, or one stuck IN_PROGRESS. */
-export type Fate = "normal" | "fatal" | "stuck"
+/**
+ * What a report was drawn to become when it was created: a normal one, a FATAL one, one stuck IN_PROGRESS, one
+ * cancelled on request before processing by someone else (no processing times), or one that ends CANCELLED after
+ * processing as if it had no data although it has (a report type that does not work for the seller, finding F6).
+ */
+export type Fate = "normal" | "fatal" | "stuck" | "cancelled" | "empty"
 
 export type ProcessingStatus = "IN_QUEUE" | "IN_PROGRESS" | "DONE" | "CANCELLED" | "FATAL"
 
@@ -41,13 +45,13 @@ export const rangeExceeded = (report: ReportQuery): boolean => report.dataEnd - 
  * stays IN_PROGRESS for ever; a window over 30 days ends DONE with a "Date range exceeded" document.
  */
 export const stateOf = (report: ReportRecord, now: number): ReportState => {
-  if (report.cancelledAt !== undefined) return { processingStatus: "CANCELLED" }
+  if (report.cancelledAt !== undefined || report.fate === "cancelled") return { processingStatus: "CANCELLED" }
   if (now < report.startAt) return { processingStatus: "IN_QUEUE" }
   const started = { processingStartTime: report.startAt }
   if (now < report.endAt || report.fate === "stuck") return { processingStatus: "IN_PROGRESS", ...started }
   const ended = { ...started, processingEndTime: report.endAt }
   if (report.fate === "fatal") return { processingStatus: "FATAL", ...ended, reportDocumentId: report.documentId }
-  if (!rangeExceeded(report) && report.rows === 0) return { processingStatus: "CANCELLED", ...ended }
+  if (report.fate === "empty" || (!rangeExceeded(report) && report.rows === 0)) return { processingStatus: "CANCELLED", ...ended }
   return { processingStatus: "DONE", ...ended, reportDocumentId: report.documentId }
 }
 
@@ -92,7 +96,7 @@ export const makeReportStore = (options: ReportStoreOptions): ReportStore => {
   const idBase = 10_000 + (hashString(options.sellerId) % 89_999)
 
   const contents = (report: ReportRecord): ReadonlyArray<ReportOrder> =>
-    rangeExceeded(report) ? [] : reportGroundTruth(options.book(), report, report.snapshotAt)
+    rangeExceeded(report) ? [] : reportGroundTruth(options.book(), report, report.snapshotAt, settings)
 
   /** Places reports from `from` on in the seller's queue, each after the one before it ends. */
   const schedule = (from: number): void => {
@@ -115,7 +119,15 @@ export const makeReportStore = (options: ReportStoreOptions): ReportStore => {
     }
   }
 
-  const drawFate = (n: number): Fate => {
+  /** The same report asked again less than `fatalCooldownSeconds` after it ended FATAL ends FATAL too. */
+  const cooling = (query: ReportQuery, now: number) =>
+    settings.fatalCooldownSeconds > 0 && reports.some((report) =>
+      report.fate === "fatal" && report.reportType === query.reportType && report.cancelledAt === undefined &&
+      report.dataStart === query.dataStart && report.dataEnd === query.dataEnd &&
+      report.endAt <= now && now - report.endAt < ms(settings.fatalCooldownSeconds))
+
+  const drawFate = (n: number, query: ReportQuery, now: number): Fate => {
+    if (cooling(query, now)) return "fatal"
     const next = forced.shift()
     if (next !== undefined) return next
     const faults = options.faults()
@@ -137,7 +149,7 @@ export const makeReportStore = (options: ReportStoreOptions): ReportStore => {
         reportId,
         documentId: `amzn1.spdoc.1.4.na.${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}.T${reportId}`,
         createdAt: now,
-        fate: drawFate(n),
+        fate: drawFate(n, query, now),
         cancelledAt: undefined,
         startAt: now,
         endAt: now,

@@ -35,7 +35,24 @@ export const ReportSettings = Schema.Struct({
   /** The file's charset unless `charsets` names one for the report's first marketplace. UTF-8 files start with a BOM. */
   charset: Schema.optionalWith(Charset, { default: () => "UTF-8" as const }),
   /** Legacy charsets per marketplace id, e.g. `{ "A1VC38T7YXB528": "Shift_JIS", "A1PA6795UKMFR9": "windows-1252" }`. */
-  charsets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Charset }), { default: () => ({}) })
+  charsets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Charset }), { default: () => ({}) }),
+  /**
+   * An order tracking report holds every marketplace of the seller's region whatever `marketplaceIds` asked, as the
+   * field reports (amzn/selling-partner-api-models#2209, #534, #2513; amzn/selling-partner-api-docs#1404;
+   * jlevers/selling-partner-api#173). False: only the marketplaces asked for, as the model reads.
+   */
+  regionWide: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  /**
+   * Share of the seller's orders that also come with a multi-channel fulfilment order (`sales-channel` "Non-Amazon")
+   * in the region-wide report. The Orders API lists those under a Non-Amazon marketplace the seller is not set up
+   * with (amzn/selling-partner-api-docs#761), so they are in no Orders API answer and no ground truth.
+   */
+  nonAmazonShare: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0 }),
+  /**
+   * Amazon seconds after a FATAL report during which the same report (type and range) asked again ends FATAL too:
+   * a cool-down Amazon does not document (Airbyte waits between a type's reports: airbytehq/airbyte#42052).
+   */
+  fatalCooldownSeconds: Schema.optionalWith(Seconds, { default: () => 0 })
 })
 export type ReportSettings = typeof ReportSettings.Type
 
