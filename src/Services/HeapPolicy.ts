@@ -11,7 +11,7 @@ import { Config, Effect, Layer } from "effect"
  * backfills near it too (B3 at 10,000 tenants, ~200 MB live: the old generation's pages 305 MB at most against 342 MB
  * at 1.5, RSS 443 MB on average against 501 MB over the same minutes; B4, one tenant: 141–156 MB against 148–164 MB,
  * at the same throughput). The cost is more frequent full collections, mostly concurrent: at 10,000 tenants twice as
- * many, and more CPU per page (see the README's B3 at 10,000 row). 0 leaves V8's own heuristics.
+ * many, and more CPU per page (see docs/performance.md, B3 at 10,000). 0 leaves V8's own heuristics.
  */
 export const HeapGrowthPercent = Config.integer("ORDERSYNC_HEAP_GROWTH_PERCENT").pipe(
   Config.withDefault(25),

@@ -82,6 +82,10 @@ describe("the documentation", () => {
     expect(unlinked).toEqual([])
   })
 
+  it("the README fits on a few screens; the rest is in docs/", () => {
+    expect(fs.statSync(path.join(root, "README.md")).size).toBeLessThanOrEqual(15 * 1024)
+  })
+
   it("docs/configuration.md names every environment variable the code reads", () => {
     const read = variablesRead()
     // A floor, so that a pattern that stopped matching cannot pass by finding nothing.

@@ -4,7 +4,7 @@ export const HistorySource = Config.literal("auto", "orders", "reports")("ORDERS
   Config.withDefault("auto" as const)
 )
 
-/** How a backfill fetches history. Defaults are written next to the names; the README's configuration table lists them. */
+/** How a backfill fetches history. Defaults are written next to the names; docs/configuration.md lists them. */
 export const BackfillConfig = Config.all({
   /** Orders per checkpoint window: windows follow the volume, never multiplying requests. */
   windowOrders: Config.integer("ORDERSYNC_WINDOW_ORDERS").pipe(Config.withDefault(10_000)),
