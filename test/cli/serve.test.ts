@@ -8,6 +8,7 @@ import { Effect } from "effect"
 import { scoped as simulator } from "../../src/Simulator/index.js"
 import { freshDatabaseUrl, onDatabase } from "../support/Database.js"
 import { simulatorEnv, testSeller } from "../support/Engine.js"
+import { freePort } from "../ship/support.js"
 import { eventually, ordersync, ordersyncDone, ordersyncWithin } from "../support/Process.js"
 
 const STRONG_TOKEN = "0123456789abcdef0123456789abcdef-serve-test"
@@ -15,16 +16,6 @@ const STRONG_TOKEN = "0123456789abcdef0123456789abcdef-serve-test"
 const REFUSAL_MS = 15_000
 
 const dataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "ordersync-serve-"))
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 
 const connects = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
