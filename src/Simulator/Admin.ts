@@ -44,6 +44,9 @@ export const handleAdmin = async (
         if (Number.isNaN(date.getTime())) return fail(400, "InvalidInput", `${name} is not a valid date: ${raw}`)
         options[name] = date
       }
+      const items = url.searchParams.get("items")
+      if (items !== null && items !== "true" && items !== "false") return fail(400, "InvalidInput", `items must be true or false: ${items}`)
+      if (items === "false") options.items = false
       const orders = simulator.groundTruth(sellerId, options)
       return reply(200, { sellerId, count: orders.length, orders })
     }

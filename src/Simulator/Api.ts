@@ -16,7 +16,7 @@ import {
   parseSearchOrders,
   readParams
 } from "./Queries.js"
-import { type IncludedData, renderOrder2026, renderOrderV0 } from "./Render.js"
+import { type IncludedData, renderOrder2026, renderOrderItemsV0, renderOrderV0 } from "./Render.js"
 import { handleReports, type ReportsRoute, routeReports } from "./Reports/Api.js"
 import { DOCUMENTS_PATH, handleDownload } from "./Reports/Download.js"
 import { type ApiError, errorBody, parseFormOrJson, readBody, sendJson, sendMalformed, sendTruncated } from "./Respond.js"
@@ -79,6 +79,8 @@ const route = (method: string | undefined, pathname: string): Route | undefined 
   if (method !== "GET") return undefined
   if (pathname === "/orders/2026-01-01/orders") return { operation: "searchOrders" }
   if (pathname === "/orders/v0/orders") return { operation: "getOrders" }
+  const items = /^\/orders\/v0\/orders\/([^/]+)\/orderItems$/.exec(pathname)
+  if (items) return { operation: "getOrderItems", orderId: decodeURIComponent(items[1]!) }
   const match = /^\/orders\/(2026-01-01|v0)\/orders\/([^/]+)$/.exec(pathname)
   if (!match) return undefined
   return { operation: match[1] === "v0" ? "getOrderV0" : "getOrder", orderId: decodeURIComponent(match[2]!) }
@@ -149,6 +151,7 @@ export const handleApi = async (context: ApiContext, req: IncomingMessage, res: 
     target.reports ? await handleReports({ config: context.config, seller, now, origin: `http://${req.headers.host}` }, target.reports, req, params) :
     operation === "searchOrders" ? searchOrders(context, seller, params, now) :
     operation === "getOrders" ? getOrders(context, seller, params, now) :
+    operation === "getOrderItems" ? getOrderItems(context, seller, target.orderId!, params, now) :
     getOrder(seller, operation, target.orderId!, params, now)
 
   const headers = outcome.status === 200 || outcome.status === 202 || outcome.status === 400 || outcome.status === 404
@@ -349,6 +352,29 @@ const getOrders = (context: ApiContext, seller: SellerState, params: Params, now
   }
 }
 
+/** The order's position if the seller may see it now (visible, inside the two-year horizon), else -1. */
+const findVisibleOrder = (seller: SellerState, orderId: string, now: number): number => {
+  const book = seller.book()
+  const i = seller.findOrder(orderId)
+  return i < 0 || !isVisible(book, i, now) || book.created[i]! < now - HORIZON_MS ? -1 : i
+}
+
+/**
+ * v0 getOrderItems: all of an order's items on one page. The simulator never hands out a `NextToken` here, so one
+ * sent is undecodable.
+ */
+const getOrderItems = (context: ApiContext, seller: SellerState, orderId: string, params: Params, now: number): Outcome => {
+  if (params.has("NextToken")) {
+    seller.stats.undecodablePageTokens++
+    return invalidInput(context.config.fieldErrors.undecodableTokenWording
+      ? { _tag: "InvalidInput", message: UNDECODABLE_TOKEN, details: "" }
+      : { _tag: "InvalidInput", message: "We could not decode your NextToken. Please try again with a valid NextToken.", details: "" })
+  }
+  const i = findVisibleOrder(seller, orderId, now)
+  if (i < 0) return notFound(orderId)
+  return { status: 200, body: { payload: renderOrderItemsV0(seller.book(), i, now) } }
+}
+
 const getOrder = (seller: SellerState, operation: Operation, orderId: string, params: Params, now: number): Outcome => {
   const includedData = (params.get("includedData") ?? []).flatMap((value) => value.split(","))
   const bad = includedData.find((value) => !includedDataValues.has(value))
@@ -356,8 +382,8 @@ const getOrder = (seller: SellerState, operation: Operation, orderId: string, pa
     return invalidInput({ _tag: "InvalidInput", message: "Invalid Input", details: `Invalid includedData value: ${bad}.` })
   }
   const book = seller.book()
-  const i = seller.findOrder(orderId)
-  if (i < 0 || !isVisible(book, i, now) || book.created[i]! < now - HORIZON_MS) return notFound(orderId)
+  const i = findVisibleOrder(seller, orderId, now)
+  if (i < 0) return notFound(orderId)
   return operation === "getOrder"
     ? { status: 200, body: { order: renderOrder2026(book, i, now, new Set(includedData)) } }
     : { status: 200, body: { payload: renderOrderV0(book, i, now) } }

@@ -16,15 +16,31 @@ export interface ItemCharges {
   readonly giftWrapTax: number
   readonly itemPromotionDiscount: number
   readonly shipPromotionDiscount: number
+  /**
+   * The three tax parts are the VAT already inside the prices (a seller in the VAT Calculation Service, in a VAT
+   * marketplace), not a tax on top of them: the buyer pays the prices alone.
+   */
+  readonly taxIncluded: boolean
 }
 
 /**
- * THE simulator's total rule, for an item and (summed) for an order: every charge minus the discounts. The Orders
- * API's `proceeds.grandTotal` / `OrderTotal` and item `proceedsTotal` are this; a report's rows carry the parts.
+ * THE simulator's total rule, for an item and (summed) for an order: every charge minus the discounts, a tax counted
+ * only when it is on top of its price. The Orders API's `proceeds.grandTotal` / `OrderTotal` and item
+ * `proceedsTotal` are this; a report's rows carry the parts.
  */
 export const chargedTotal = (c: ItemCharges): number =>
-  c.itemPrice + c.itemTax + c.shippingPrice + c.shippingTax + c.giftWrapPrice + c.giftWrapTax -
+  c.itemPrice + c.shippingPrice + c.giftWrapPrice + (c.taxIncluded ? 0 : c.itemTax + c.shippingTax + c.giftWrapTax) -
   c.itemPromotionDiscount - c.shipPromotionDiscount
+
+/**
+ * The prices net of their tax: what a reader stores beside the tax so that price + tax − discounts is the total
+ * (Amazon's VCS page: "The VAT-exclusive amount is the item price minus the item tax"). Equal to the prices where the
+ * tax is on top of them.
+ */
+export const netPrices = (c: ItemCharges): { readonly itemPrice: number; readonly shippingPrice: number; readonly giftWrapPrice: number } =>
+  c.taxIncluded
+    ? { itemPrice: c.itemPrice - c.itemTax, shippingPrice: c.shippingPrice - c.shippingTax, giftWrapPrice: c.giftWrapPrice - c.giftWrapTax }
+    : c
 
 export const orderChargedTotal = (charges: ReadonlyArray<ItemCharges>): number => {
   let total = 0
@@ -34,14 +50,28 @@ export const orderChargedTotal = (charges: ReadonlyArray<ItemCharges>): number =
 
 /**
  * Sales tax rates, one drawn per order, where prices are shown before tax (US, CA): the report's `*-tax` columns carry
- * it on top of the prices. Elsewhere prices include VAT/GST and the tax columns are 0: Amazon's SP-API docs (VAT
- * Calculation Service, "Allow Amazon to Create Invoices for You") put the VAT *inside* `item_price`, and Seller
- * Central JP's order report fields say `item-tax` is not used on Amazon.co.jp. The rule's limit there: finding F11.
+ * it on top of the prices. Elsewhere prices include VAT/GST and the tax columns are 0 for a seller not in Amazon's
+ * VAT Calculation Service; for one in it (`vatCalculationService`), Amazon's SP-API docs ("(Option 1) Allow Amazon to
+ * Create Invoices for You") put the VAT *inside* `item_price` and show it in `item_tax` (`VCS_VAT_PERCENT` below).
+ * Seller Central JP's order report fields say `item-tax` is not used on Amazon.co.jp. Finding F11.
  */
 const TAX_RATES: Readonly<Record<string, ReadonlyArray<number>>> = {
   US: [0, 0.06, 0.0725, 0.0825, 0.1025],
   CA: [0.05, 0.13, 0.15]
 }
+
+/**
+ * Standard VAT rates (percent) of the marketplaces where Amazon's VAT Calculation Service runs (the EU's and the UK's),
+ * by country. For an enrolled seller the VAT inside each charge is shown in the tax columns: charge × r / (1 + r),
+ * rounded to minor units, the charge being what the buyer pays (net of its promotion). Reduced rates are not modelled.
+ */
+const VCS_VAT_PERCENT: Readonly<Record<string, number>> = {
+  DE: 19, FR: 20, GB: 20, IT: 22, ES: 21, NL: 21, BE: 21, IE: 23, SE: 25, PL: 23
+}
+
+/** The VAT rate (percent) a seller's charges carry inside them in a marketplace, or undefined where there is none to show. */
+export const vcsVatPercent = (marketplace: Marketplace | undefined, vatCalculationService: boolean): number | undefined =>
+  vatCalculationService ? VCS_VAT_PERCENT[marketplace?.countryCode ?? ""] : undefined
 
 /** Shipping and gift wrap per item, in USD; scaled per marketplace like the catalog's prices. */
 const SHIPPING_USD = [3.99, 4.99, 5.99]
@@ -60,7 +90,8 @@ export const orderCharges = (
   items: ReadonlyArray<OrderItem>,
   orderSeed: number,
   marketplace: Marketplace | undefined,
-  fulfilledByAmazon: boolean
+  fulfilledByAmazon: boolean,
+  vatCalculationService = false
 ): ReadonlyArray<ItemCharges> => {
   const random = makeRandom(mixSeed(orderSeed, 0xc4a6))
   const digits = currencyDigits(marketplace?.currency ?? "USD")
@@ -73,7 +104,11 @@ export const orderCharges = (
   const freeShipping = shipping > 0 && random.chance(0.3)
   const giftWrap = random.chance(0.05)
   const promotionShare = random.chance(0.1) ? ITEM_PROMOTION_SHARES[random.int(ITEM_PROMOTION_SHARES.length)]! : 0
-  const tax = (amount: number) => Math.round(amount * rate)
+  const vatPercent = vcsVatPercent(marketplace, vatCalculationService)
+  // Integer arithmetic for the VAT inside a charge, so that 1190 at 19% is exactly 190.
+  const tax = vatPercent === undefined
+    ? (amount: number) => Math.round(amount * rate)
+    : (amount: number) => Math.round((amount * vatPercent) / (100 + vatPercent))
   return items.map((item): ItemCharges => {
     const itemPrice = item.unitPriceMinor * item.quantity
     const itemPromotionDiscount = promotionShare > 0 ? Math.max(1, Math.round(itemPrice * promotionShare)) : 0
@@ -88,7 +123,8 @@ export const orderCharges = (
       giftWrapPrice,
       giftWrapTax: tax(giftWrapPrice),
       itemPromotionDiscount,
-      shipPromotionDiscount
+      shipPromotionDiscount,
+      taxIncluded: vatPercent !== undefined
     }
   })
 }

@@ -4,7 +4,7 @@ import { defaultReportSettings, ReportSettings } from "./Reports/Settings.js"
 
 /** The rate-limited operations the simulator serves, named as in the models. */
 export const Operation = Schema.Literal(
-  "searchOrders", "getOrder", "getOrders", "getOrderV0",
+  "searchOrders", "getOrder", "getOrders", "getOrderV0", "getOrderItems",
   "createReport", "getReport", "getReports", "getReportDocument", "cancelReport"
 )
 export type Operation = typeof Operation.Type
@@ -17,6 +17,7 @@ export const defaultUsagePlans: Readonly<Record<Operation, UsagePlan>> = {
   getOrder: { rate: 0.5, burst: 30 },
   getOrders: { rate: 0.0167, burst: 20 },
   getOrderV0: { rate: 0.5, burst: 30 },
+  getOrderItems: { rate: 0.5, burst: 30 },
   createReport: { rate: 0.0167, burst: 15 },
   getReport: { rate: 2, burst: 15 },
   getReports: { rate: 0.0222, burst: 10 },
@@ -110,6 +111,12 @@ export const SellerConfig = Schema.Struct({
    */
   roles: Schema.optionalWith(Schema.Array(SellerRole), { default: () => ["orders", "reports"] as const }),
   updatedListingOrder: Schema.optionalWith(UpdatedListingOrder, { default: () => "ascending" as const }),
+  /**
+   * The seller is enrolled in Amazon's VAT Calculation Service: in its EU and UK marketplaces each charge carries the
+   * country's standard VAT inside it (the buyer pays what a seller not enrolled is paid), and the order report's
+   * `item-tax`, `shipping-tax` and `gift-wrap-tax` show that VAT while `item-price` & co. stay VAT-inclusive (Charges.ts).
+   */
+  vatCalculationService: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** Reports API processing times, lag, URL lifetime and charsets; see Reports/Settings.ts for the defaults. */
   reports: Schema.optionalWith(ReportSettings, { default: () => defaultReportSettings })
 })

@@ -156,6 +156,36 @@ export interface GroundTruthOrder {
   /** `AMAZON` or `MERCHANT`, in ordersync's vocabulary (the current API's). */
   readonly fulfillmentChannel: string
   readonly marketplaceId: string
+  /** In the order's items order (as `orderItems` and the report's rows list them); empty when asked without items. */
+  readonly items: ReadonlyArray<GroundTruthItem>
+}
+
+/**
+ * One order item as a correct sync must store it. The money is in the order's currency, for the item's whole
+ * quantity, and NET of tax: itemPrice + itemTax + shippingPrice + shippingTax + giftWrapPrice + giftWrapTax −
+ * promotionDiscount is the item's total, and the items' totals add up to the order's `totalAmount`. For a seller in
+ * the VAT Calculation Service the prices are the VAT-inclusive ones minus the VAT, which is the tax. All money and the
+ * currency are null where the order has no total (PENDING, PENDING_AVAILABILITY).
+ */
+export interface GroundTruthItem {
+  readonly orderItemId: string
+  readonly sku: string
+  readonly asin: string
+  /** In the marketplace's language, as rendered. */
+  readonly title: string
+  readonly quantity: number
+  readonly quantityShipped: number
+  /** A cancelled order's items are CANCELLED; a partially shipped order's first item is SHIPPED, the others UNSHIPPED. */
+  readonly itemStatus: "SHIPPED" | "UNSHIPPED" | "CANCELLED"
+  readonly itemPrice: string | null
+  readonly itemTax: string | null
+  readonly shippingPrice: string | null
+  readonly shippingTax: string | null
+  readonly giftWrapPrice: string | null
+  readonly giftWrapTax: string | null
+  /** The item and shipping promotions, as a positive amount taken off. */
+  readonly promotionDiscount: string | null
+  readonly currency: string | null
 }
 
 /** Positions a correct sync of the created window must hold at `asOf`, in created order. */

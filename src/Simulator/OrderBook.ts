@@ -37,6 +37,8 @@ export interface OrderBook {
   readonly marketplaceIds: ReadonlyArray<string>
   /** How a listing by lastUpdatedAfter/Before orders its orders (the seller's `updatedListingOrder`). */
   readonly updatedListingOrder: UpdatedListingOrder
+  /** The seller's `vatCalculationService`: VAT shown inside the prices of its VAT marketplaces (Charges.ts). */
+  readonly vatCalculationService: boolean
   readonly catalog: ReadonlyArray<Product>
   readonly created: Float64Array
   /** Equal to `created` except for late orders. */
@@ -75,6 +77,16 @@ export const isVisible = (book: OrderBook, i: number, now: number): boolean => b
 
 export const statusAt = (book: OrderBook, i: number, now: number): FulfillmentStatus =>
   fulfillmentStatuses[book.changeAt[i]! <= now ? book.changedStatus[i]! : book.baseStatus[i]!]!
+
+export type ItemStatus = "SHIPPED" | "UNSHIPPED" | "CANCELLED"
+
+/**
+ * An item's state, which no Orders API field names: a partially shipped order has shipped its first item (the only
+ * way an order report, where it reads `Shipping` like an unshipped one, tells the two apart). Amazon documents no
+ * mapping; this is the simulator's reading, and every rendering of an item follows it.
+ */
+export const itemStatusOf = (status: FulfillmentStatus, index: number): ItemStatus =>
+  status === "SHIPPED" || (status === "PARTIALLY_SHIPPED" && index === 0) ? "SHIPPED" : status === "CANCELLED" ? "CANCELLED" : "UNSHIPPED"
 
 export const updatedAt = (book: OrderBook, i: number, now: number): number =>
   book.changeAt[i]! <= now ? book.changeAt[i]! : book.baseUpdated[i]!
@@ -225,6 +237,7 @@ export const buildOrderBook = (seller: SellerConfig, anchorMs: number, timeFacto
     seed: seller.seed,
     marketplaceIds: seller.marketplaceIds,
     updatedListingOrder: seller.updatedListingOrder,
+    vatCalculationService: seller.vatCalculationService,
     catalog: makeCatalog(seller.seed),
     created,
     visibleAt,

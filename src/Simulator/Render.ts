@@ -1,9 +1,10 @@
 import { formatMinor, type OrderItem, orderItems } from "./Catalog.js"
-import { chargedTotal, type ItemCharges, orderChargedTotal, orderCharges } from "./Charges.js"
-import type { GroundTruthOrder } from "./Listing.js"
+import { chargedTotal, type ItemCharges, netPrices, orderChargedTotal, orderCharges } from "./Charges.js"
+import type { GroundTruthItem, GroundTruthOrder } from "./Listing.js"
 import { findMarketplace } from "./Marketplaces.js"
 import {
   type FulfillmentStatus,
+  itemStatusOf,
   type OrderBook,
   orderIdOf,
   orderSeed,
@@ -53,7 +54,7 @@ const factsOf = (book: OrderBook, i: number, now: number): OrderFacts => {
   const seed = orderSeed(book, i)
   const items = orderItems(book.catalog, seed, marketplaceId)
   const fulfilledByAmazon = book.fulfilledByAmazon[i] === 1
-  const charges = orderCharges(items, seed, marketplace, fulfilledByAmazon)
+  const charges = orderCharges(items, seed, marketplace, fulfilledByAmazon, book.vatCalculationService)
   return {
     orderId: orderIdOf(book, i),
     createdTime: iso(book.created[i]!),
@@ -72,7 +73,7 @@ const factsOf = (book: OrderBook, i: number, now: number): OrderFacts => {
   }
 }
 
-export const groundTruthOrder = (book: OrderBook, i: number, asOf: number): GroundTruthOrder => {
+export const groundTruthOrder = (book: OrderBook, i: number, asOf: number, withItems = true): GroundTruthOrder => {
   const facts = factsOf(book, i, asOf)
   const total = hasTotal(facts.status)
   return {
@@ -83,8 +84,37 @@ export const groundTruthOrder = (book: OrderBook, i: number, asOf: number): Grou
     totalAmount: total ? formatMinor(facts.totalMinor, facts.currency) : null,
     currency: total ? facts.currency : null,
     fulfillmentChannel: facts.fulfilledByAmazon ? "AMAZON" : "MERCHANT",
-    marketplaceId: facts.marketplaceId
+    marketplaceId: facts.marketplaceId,
+    items: withItems ? groundTruthItems(facts) : []
   }
+}
+
+/** The items as a correct sync stores them (Listing.ts `GroundTruthItem`): prices net of their tax. */
+const groundTruthItems = (facts: OrderFacts): ReadonlyArray<GroundTruthItem> => {
+  const priced = hasTotal(facts.status)
+  const amount = (minor: number) => (priced ? formatMinor(minor, facts.currency) : null)
+  return facts.items.map((item, k): GroundTruthItem => {
+    const c = facts.charges[k]!
+    const net = netPrices(c)
+    const itemStatus = itemStatusOf(facts.status, k)
+    return {
+      orderItemId: item.orderItemId,
+      sku: item.product.sellerSku,
+      asin: item.product.asin,
+      title: item.product.title,
+      quantity: item.quantity,
+      quantityShipped: itemStatus === "SHIPPED" ? item.quantity : 0,
+      itemStatus,
+      itemPrice: amount(net.itemPrice),
+      itemTax: amount(c.itemTax),
+      shippingPrice: amount(net.shippingPrice),
+      shippingTax: amount(c.shippingTax),
+      giftWrapPrice: amount(net.giftWrapPrice),
+      giftWrapTax: amount(c.giftWrapTax),
+      promotionDiscount: amount(c.itemPromotionDiscount + c.shipPromotionDiscount),
+      currency: priced ? facts.currency : null
+    }
+  })
 }
 
 export type IncludedData = ReadonlySet<string>
@@ -108,7 +138,6 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
   const facts = factsOf(book, i, now)
   const priced = hasTotal(facts.status)
   const money = (minor: number) => ({ amount: formatMinor(minor, facts.currency), currencyCode: facts.currency })
-  const shipped = facts.status === "SHIPPED"
   const fulfillment = included.has("FULFILLMENT")
   const proceeds = included.has("PROCEEDS") && priced
   const order: Record<string, unknown> = {
@@ -128,9 +157,7 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
         ...(priced ? { price: { unitPrice: money(item.unitPriceMinor) } } : {})
       },
       ...(proceeds ? { proceeds: itemProceeds(facts.charges[k]!, money) } : {}),
-      ...(fulfillment
-        ? { fulfillment: { quantityFulfilled: shipped ? item.quantity : 0, quantityUnfulfilled: shipped ? 0 : item.quantity } }
-        : {})
+      ...(fulfillment ? { fulfillment: itemFulfillment(itemStatusOf(facts.status, k) === "SHIPPED", item.quantity) } : {})
     }))
   }
   if (fulfillment) {
@@ -149,19 +176,25 @@ export const renderOrder2026 = (book: OrderBook, i: number, now: number, include
   return order
 }
 
+const itemFulfillment = (shipped: boolean, quantity: number) =>
+  ({ quantityFulfilled: shipped ? quantity : 0, quantityUnfulfilled: shipped ? 0 : quantity })
+
 type Money = (minor: number) => { readonly amount: string; readonly currencyCode: string }
 
 /**
  * `ItemProceeds` (orders_2026-01-01.json #/definitions/ItemProceeds): `proceedsTotal` is the item's total charge, and
  * the `breakdowns` (ITEM, SHIPPING, GIFT_WRAP, TAX, DISCOUNT; the last two with `detailedBreakdowns` by subtype) add
- * up to it. The model gives no sign for DISCOUNT: the simulator writes it negative, so that the parts sum.
+ * up to it. The model gives no sign for DISCOUNT: the simulator writes it negative, so that the parts sum. Nor does
+ * it say whether ITEM includes TAX: the simulator's ITEM, SHIPPING and GIFT_WRAP are net of it, so that a seller in
+ * the VAT Calculation Service, whose VAT is inside the prices, still has breakdowns that sum to `proceedsTotal`.
  */
 const itemProceeds = (c: ItemCharges, money: Money) => {
   const detailed = (parts: ReadonlyArray<readonly [string, number]>) =>
     parts.filter(([, amount]) => amount !== 0).map(([subtype, amount]) => ({ subtype, value: money(amount) }))
-  const breakdowns: Array<Record<string, unknown>> = [{ type: "ITEM", subtotal: money(c.itemPrice) }]
-  if (c.shippingPrice !== 0) breakdowns.push({ type: "SHIPPING", subtotal: money(c.shippingPrice) })
-  if (c.giftWrapPrice !== 0) breakdowns.push({ type: "GIFT_WRAP", subtotal: money(c.giftWrapPrice) })
+  const net = netPrices(c)
+  const breakdowns: Array<Record<string, unknown>> = [{ type: "ITEM", subtotal: money(net.itemPrice) }]
+  if (c.shippingPrice !== 0) breakdowns.push({ type: "SHIPPING", subtotal: money(net.shippingPrice) })
+  if (c.giftWrapPrice !== 0) breakdowns.push({ type: "GIFT_WRAP", subtotal: money(net.giftWrapPrice) })
   const tax = c.itemTax + c.shippingTax + c.giftWrapTax
   if (tax !== 0) {
     breakdowns.push({
@@ -185,9 +218,9 @@ const itemProceeds = (c: ItemCharges, money: Money) => {
 const orderBreakdowns = (charges: ReadonlyArray<ItemCharges>, money: Money) => {
   const sum = (part: (c: ItemCharges) => number) => charges.reduce((total, c) => total + part(c), 0)
   const categories: ReadonlyArray<readonly [string, number]> = [
-    ["ITEM", sum((c) => c.itemPrice)],
-    ["SHIPPING", sum((c) => c.shippingPrice)],
-    ["GIFT_WRAP", sum((c) => c.giftWrapPrice)],
+    ["ITEM", sum((c) => netPrices(c).itemPrice)],
+    ["SHIPPING", sum((c) => netPrices(c).shippingPrice)],
+    ["GIFT_WRAP", sum((c) => netPrices(c).giftWrapPrice)],
     ["TAX", sum((c) => c.itemTax + c.shippingTax + c.giftWrapTax)],
     ["DISCOUNT", -sum((c) => c.itemPromotionDiscount + c.shipPromotionDiscount)]
   ]
@@ -198,7 +231,7 @@ const orderBreakdowns = (charges: ReadonlyArray<ItemCharges>, money: Money) => {
 export const renderOrderV0 = (book: OrderBook, i: number, now: number): Record<string, unknown> => {
   const facts = factsOf(book, i, now)
   const quantity = facts.items.reduce((sum, item) => sum + item.quantity, 0)
-  const shipped = facts.status === "SHIPPED" ? quantity : 0
+  const shipped = facts.items.reduce((sum, item, k) => sum + (itemStatusOf(facts.status, k) === "SHIPPED" ? item.quantity : 0), 0)
   const order: Record<string, unknown> = {
     AmazonOrderId: facts.orderId,
     PurchaseDate: facts.createdTime,
@@ -230,4 +263,53 @@ export const renderOrderV0 = (book: OrderBook, i: number, now: number): Record<s
     order.OrderTotal = { CurrencyCode: facts.currency, Amount: formatMinor(facts.totalMinor, facts.currency) }
   }
   return order
+}
+
+/**
+ * v0 `getOrderItems`' payload (ordersV0.json #/definitions/OrderItemsList): every item of the order on one page (an
+ * order has at most three), so never a `NextToken`. Money follows v0's convention, that of the order reports:
+ * `ItemPrice` is the price × quantity and excludes shipping and gift wrap (the model's
+ * #/definitions/OrderItem/properties/ItemPrice); in US/CA the taxes come on top, in the VAT marketplaces the prices
+ * include the VAT, which `ItemTax` & co. show for a seller in the VAT Calculation Service and is 0 otherwise.
+ * `PromotionDiscount` is the item promotion, `ShippingDiscount` the shipping one; the taxes are already net of their
+ * promotions (as the report's columns), so `PromotionDiscountTax` and `ShippingDiscountTax` are 0. A Pending order's
+ * items have no pricing, taxes, shipping charges, gift status or promotions, as the operation's description says.
+ */
+export const renderOrderItemsV0 = (book: OrderBook, i: number, now: number): Record<string, unknown> => {
+  const facts = factsOf(book, i, now)
+  const priced = hasTotal(facts.status)
+  const money = (minor: number) => ({ CurrencyCode: facts.currency, Amount: formatMinor(minor, facts.currency) })
+  return {
+    AmazonOrderId: facts.orderId,
+    OrderItems: facts.items.map((item, k) => {
+      const c = facts.charges[k]!
+      const gift = c.giftWrapPrice > 0
+      return {
+        ASIN: item.product.asin,
+        SellerSKU: item.product.sellerSku,
+        OrderItemId: item.orderItemId,
+        Title: item.product.title,
+        QuantityOrdered: item.quantity,
+        QuantityShipped: itemStatusOf(facts.status, k) === "SHIPPED" ? item.quantity : 0,
+        ProductInfo: { NumberOfItems: "1" },
+        ...(priced
+          ? {
+            ItemPrice: money(c.itemPrice),
+            ShippingPrice: money(c.shippingPrice),
+            ItemTax: money(c.itemTax),
+            ShippingTax: money(c.shippingTax),
+            ShippingDiscount: money(c.shipPromotionDiscount),
+            ShippingDiscountTax: money(0),
+            PromotionDiscount: money(c.itemPromotionDiscount),
+            PromotionDiscountTax: money(0),
+            IsGift: gift ? "true" : "false",
+            ...(gift ? { BuyerInfo: { GiftWrapPrice: money(c.giftWrapPrice), GiftWrapTax: money(c.giftWrapTax), GiftWrapLevel: "Classic" } } : {})
+          }
+          : {}),
+        ConditionId: "New",
+        ConditionSubtypeId: "New",
+        IsTransparency: false
+      }
+    })
+  }
 }

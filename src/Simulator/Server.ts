@@ -27,6 +27,8 @@ export interface GroundTruthOptions {
   readonly createdBefore?: Date
   /** Defaults to now. */
   readonly asOf?: Date
+  /** False leaves each order's `items` empty (cheaper for benchmarks that count orders); defaults to true. */
+  readonly items?: boolean
 }
 
 export interface SellerSummary {
@@ -148,7 +150,7 @@ export const startSimulator = async (input: SimulatorConfigInput): Promise<Simul
         createdAfter: options.createdAfter?.getTime() ?? -Infinity,
         createdBefore: options.createdBefore?.getTime() ?? Infinity,
         asOf
-      }).map((i) => groundTruthOrder(book, i, asOf))
+      }).map((i) => groundTruthOrder(book, i, asOf, options.items ?? true))
     },
     stats,
     resetStats: () => {

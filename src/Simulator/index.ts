@@ -1,5 +1,5 @@
 export * from "./Config.js"
-export type { GroundTruthOrder } from "./Listing.js"
+export type { GroundTruthItem, GroundTruthOrder } from "./Listing.js"
 export type { SellerStats, FaultKind } from "./Stats.js"
 export { startSimulator, UnknownSeller, type GroundTruthOptions, type SellerSummary, type SimulatorHandle } from "./Server.js"
 export { Simulator, SimulatorStartError, scoped } from "./Simulator.js"

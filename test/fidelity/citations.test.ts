@@ -96,6 +96,7 @@ describe("fidelity: the audit table (test/FIDELITY.md) cites what the models say
       getOrder: usagePlan(orders2026.paths["/orders/2026-01-01/orders/{orderId}"].get.description),
       getOrders: usagePlan(ordersV0.paths["/orders/v0/orders"].get.description),
       getOrderV0: usagePlan(ordersV0.paths["/orders/v0/orders/{orderId}"].get.description),
+      getOrderItems: usagePlan(ordersV0.paths["/orders/v0/orders/{orderId}/orderItems"].get.description),
       createReport: usagePlan(reports.paths["/reports/2021-06-30/reports"].post.description),
       getReports: usagePlan(reports.paths["/reports/2021-06-30/reports"].get.description),
       getReport: usagePlan(reports.paths["/reports/2021-06-30/reports/{reportId}"].get.description),

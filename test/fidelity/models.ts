@@ -35,7 +35,8 @@ const definitionFor: Record<Operation, (status: number) => string> = {
   searchOrders: (status) => `orders2026#/definitions/${status === 200 ? "SearchOrdersResponse" : "ErrorList"}`,
   getOrder: (status) => `orders2026#/definitions/${status === 200 ? "GetOrderResponse" : "ErrorList"}`,
   getOrders: () => "ordersV0#/definitions/GetOrdersResponse",
-  getOrderV0: () => "ordersV0#/definitions/GetOrderResponse"
+  getOrderV0: () => "ordersV0#/definitions/GetOrderResponse",
+  getOrderItems: () => "ordersV0#/definitions/GetOrderItemsResponse"
 }
 
 let ajv: Ajv | undefined

@@ -35,7 +35,12 @@ describe("fidelity: answers match the official SP-API models", () => {
       sellers: [
         seller("fidelity", 400, { marketplaceIds: ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1VC38T7YXB528"] }),
         seller("faulty", 50, { usagePlans: { searchOrders: { rate: 100, burst: 1000 }, getOrders: { rate: 100, burst: 1000 } } }),
-        seller("no-orders-role", 50, { roles: ["reports"] })
+        seller("no-orders-role", 50, { roles: ["reports"] }),
+        seller("items-vcs", 20_000, {
+          marketplaceIds: ["A1PA6795UKMFR9", "A13V1IB3VIYZZH", "A1F83G8C2ARO7P", "ATVPDKIKX0DER"],
+          vatCalculationService: true,
+          usagePlans: { getOrderItems: { rate: 1000, burst: 1000 } }
+        })
       ]
     }, expectModelOrFieldDeviation)
     token = await client.token("Atzr|fidelity")
@@ -45,6 +50,7 @@ describe("fidelity: answers match the official SP-API models", () => {
   it("rejects a body that does not match (the check is live)", () => {
     expect(() => expectMatchesModel("searchOrders", 200, { orders: [{ orderId: 1 }] })).toThrow(/body matches the model/)
     expect(() => expectMatchesModel("getOrders", 200, { payload: { Orders: [{ AmazonOrderId: "x" }] } })).toThrow(/body matches the model/)
+    expect(() => expectMatchesModel("getOrderItems", 200, { payload: { AmazonOrderId: "x", OrderItems: [{ ASIN: "B0" }] } })).toThrow(/body matches the model/)
   })
 
   it("validates every success and error body of both Orders APIs", async () => {
@@ -79,6 +85,30 @@ describe("fidelity: answers match the official SP-API models", () => {
     expect(checked.count - before).toBeGreaterThan(asked.pages + all.pages)
   })
 
+  it("validates getOrderItems (v0): priced, Pending, cancelled, gift-wrapped, VAT Calculation Service, 404 and a NextToken", async () => {
+    const before = checked.count
+    const vcs = await client.token("Atzr|items-vcs")
+    const truth = client.simulator.groundTruth("items-vcs", { createdAfter: new Date(Date.now() - 30 * DAY) })
+    // Every status there is, and every marketplace, a few orders each.
+    const picked = new Map<string, number>()
+    const orders = truth.filter((order) => {
+      const key = `${order.status}|${order.marketplaceId}`
+      const seen = picked.get(key) ?? 0
+      picked.set(key, seen + 1)
+      return seen < 4 || order.items.some((item) => item.giftWrapPrice !== null && item.giftWrapPrice !== "0.00")
+    }).slice(0, 300)
+    expect(new Set(orders.map((order) => order.status))).toEqual(new Set(["PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED"]))
+    for (const order of orders) {
+      const reply = await client.get(`/orders/v0/orders/${order.orderId}/orderItems`, vcs)
+      expect(reply.status, reply.text).toBe(200)
+      expect(reply.body.payload.OrderItems).toHaveLength(order.items.length)
+    }
+    expect((await client.get(`/orders/v0/orders/999-0000000-0000000/orderItems`, vcs)).status).toBe(404)
+    expect((await client.get(`/orders/v0/orders/${orders[0]!.orderId}/orderItems?NextToken=AAAA`, vcs)).status).toBe(400)
+    expect((await client.get(`/orders/v0/orders/${orders[0]!.orderId}/orderItems`, "Atza|nope")).status).toBe(403)
+    expect(checked.count - before).toBe(orders.length + 3)
+  })
+
   it("allows the field's null message only where documented, and validates the field's other error bodies as they are", async () => {
     expect(() => expectModelOrFieldDeviation("searchOrders", 400, JSON.parse(NULL_MESSAGE))).toThrow(/body matches the model/)
     expect(() => expectModelOrFieldDeviation("getOrders", 400, { errors: [{ message: null, code: "InvalidInput", details: null }] })).toThrow(/body matches the model/)
@@ -110,10 +140,12 @@ describe("fidelity: answers match the official SP-API models", () => {
     const faulty = await client.token("Atzr|faulty")
     const path = `/orders/2026-01-01/orders?createdAfter=${isoAgo(DAY)}`
     const pathV0 = `/orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER&CreatedAfter=${isoAgo(DAY)}`
+    const pathItems = `/orders/v0/orders/${client.simulator.groundTruth("faulty")[0]!.orderId}/orderItems`
     for (const [faults, status] of [[{ extra429Probability: 1 }, 429], [{ error500Probability: 1 }, 500], [{ error503Probability: 1 }, 503]] as const) {
       client.simulator.setFaults("faulty", faults)
       expect((await client.get(path, faulty)).status).toBe(status)
       expect((await client.get(pathV0, faulty)).status).toBe(status)
+      expect((await client.get(pathItems, faulty)).status).toBe(status)
     }
     client.simulator.setFaults("faulty", {})
   })

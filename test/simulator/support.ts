@@ -13,7 +13,7 @@ export interface Reply {
 }
 
 /** The Orders API operations, named as in the models. */
-export type Operation = "searchOrders" | "getOrder" | "getOrders" | "getOrderV0"
+export type Operation = "searchOrders" | "getOrder" | "getOrders" | "getOrderV0" | "getOrderItems"
 
 /** Sees every JSON answer of an Orders API operation (the fidelity suite checks them against Amazon's models). */
 export type AnswerCheck = (operation: Operation, status: number, body: unknown) => void
@@ -22,6 +22,7 @@ export const operationOf = (pathname: string): Operation | undefined =>
   pathname === "/orders/2026-01-01/orders" ? "searchOrders" :
   pathname === "/orders/v0/orders" ? "getOrders" :
   pathname.startsWith("/orders/2026-01-01/orders/") ? "getOrder" :
+  /^\/orders\/v0\/orders\/[^/]+\/orderItems$/.test(pathname) ? "getOrderItems" :
   pathname.startsWith("/orders/v0/orders/") ? "getOrderV0" :
   undefined
 

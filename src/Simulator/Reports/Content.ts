@@ -5,6 +5,8 @@ import {
   type FulfillmentStatus,
   HORIZON_MS,
   isVisible,
+  type ItemStatus,
+  itemStatusOf,
   type OrderBook,
   orderIdOf,
   orderSeed,
@@ -61,9 +63,10 @@ export interface ReportOrder {
   readonly currency: string | null
   /**
    * The simulator's one total rule (Charges.ts `chargedTotal`) over the order's rows: item-price + item-tax +
-   * shipping-price + shipping-tax + gift-wrap-price + gift-wrap-tax − the two promotion discounts. It equals the
-   * Orders API's `proceeds.grandTotal` / `OrderTotal` wherever both have one. Null when the prices are empty
-   * (seller-fulfilled Pending orders).
+   * shipping-price + shipping-tax + gift-wrap-price + gift-wrap-tax − the two promotion discounts, except for a
+   * seller in the VAT Calculation Service in a VAT marketplace, whose tax columns are the VAT already inside the
+   * prices and do not count. It equals the Orders API's `proceeds.grandTotal` / `OrderTotal` wherever both have one.
+   * Null when the prices are empty (seller-fulfilled Pending orders).
    */
   readonly totalAmount: string | null
   readonly shipCity: string
@@ -120,12 +123,8 @@ const orderStatusOf = (status: FulfillmentStatus, fulfilledByAmazon: boolean, si
   }
 }
 
-/**
- * Per row. A partially shipped order ("Shipping", like an unshipped one) shows its first item shipped: the only
- * way a report tells the two apart (Amazon documents no mapping; this is the simulator's reading).
- */
-const itemStatusOf = (status: FulfillmentStatus, index: number): ReportItem["itemStatus"] =>
-  status === "SHIPPED" || (status === "PARTIALLY_SHIPPED" && index === 0) ? "Shipped" : status === "CANCELLED" ? "Cancelled" : "Unshipped"
+/** Per row, in the report's words (OrderBook.ts `itemStatusOf`: a partially shipped order shows its first item shipped). */
+const reportItemStatus: Readonly<Record<ItemStatus, ReportItem["itemStatus"]>> = { SHIPPED: "Shipped", UNSHIPPED: "Unshipped", CANCELLED: "Cancelled" }
 
 const addresses: Record<string, ReadonlyArray<readonly [string, string, string]>> = {
   US: [["SEATTLE", "WA", "98101"], ["AUSTIN", "TX", "73301"], ["NEW YORK", "NY", "10001"]],
@@ -149,13 +148,13 @@ const describe = (book: OrderBook, i: number, asOf: number): ReportOrder => {
   // Amazon leaves price and currency empty on seller-fulfilled Pending orders only.
   const priced = !(status === "PENDING" && !fulfilledByAmazon)
   const ordered = orderItems(book.catalog, seed, marketplaceId)
-  const charges = orderCharges(ordered, seed, marketplace, fulfilledByAmazon)
+  const charges = orderCharges(ordered, seed, marketplace, fulfilledByAmazon, book.vatCalculationService)
   const sign = discountSign(marketplaceId)
   const items = ordered.map((item, index): ReportItem => ({
     sku: item.product.sellerSku,
     asin: item.product.asin,
     productName: item.product.title,
-    itemStatus: itemStatusOf(status, index),
+    itemStatus: reportItemStatus[itemStatusOf(status, index)],
     quantity: item.quantity,
     ...(priced ? reportMoney(charges[index]!, currency, sign) : UNPRICED_MONEY)
   }))
