@@ -5,6 +5,7 @@ import daemonRequests from "./0003_daemon_requests.js"
 import reportWindows from "./0004_report_windows.js"
 import fleet from "./0005_fleet.js"
 import reportScope from "./0006_report_scope.js"
+import orderItems from "./0007_order_items.js"
 
 // Listed statically so the same loader works from TypeScript sources (tests) and from dist (the CLI).
 export const loader = Migrator.fromRecord({
@@ -13,5 +14,6 @@ export const loader = Migrator.fromRecord({
   "0003_daemon_requests": daemonRequests,
   "0004_report_windows": reportWindows,
   "0005_fleet": fleet,
-  "0006_report_scope": reportScope
+  "0006_report_scope": reportScope,
+  "0007_order_items": orderItems
 })

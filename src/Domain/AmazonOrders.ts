@@ -1,4 +1,5 @@
 import { Either, ParseResult, Schema } from "effect"
+import { items2026 } from "./ApiItems.js"
 import type { DecodedOrder, Order } from "./Order.js"
 
 // Only the fields ordersync stores are decoded; everything else stays in `raw` exactly as Amazon sent it.
@@ -171,8 +172,8 @@ export const decode2026 = (raw: unknown, options: DecodeOptions = {}): DecodedOr
     raw,
     "orderId",
     Either.flatMap(fields2026(raw), (o) =>
-      Either.map(total2026(o), (total) =>
-        ({
+      Either.flatMap(Either.all([total2026(o), items2026(raw as Record<string, unknown>, o.fulfillment.fulfillmentStatus)]), ([total, items]) =>
+        Either.right<Order>({
           externalOrderId: o.orderId,
           marketplaceId: o.salesChannel.marketplaceId ?? null,
           orderDate: o.createdTime,
@@ -183,7 +184,8 @@ export const decode2026 = (raw: unknown, options: DecodeOptions = {}): DecodedOr
           totalAmount: total.amount,
           currency: total.currency,
           itemsCount: o.orderItems.reduce((n, item) => n + item.quantityOrdered, 0),
-          raw: options.rawInDocument ? null : raw
+          raw: options.rawInDocument ? null : raw,
+          items
         })))
   )
 

@@ -20,6 +20,43 @@ export interface Order {
    * `OrdersDocument` and `DecodeOptions`).
    */
   readonly raw: unknown
+  /**
+   * The order's items, in Amazon's order; absent when the source does not carry them (Orders API v0 without
+   * `ORDERSYNC_V0_ITEMS`): the items stored before are then left as they are.
+   */
+  readonly items?: ReadonlyArray<OrderItem>
+}
+
+/**
+ * One item of an order as ordersync stores it ("OrderItem"). Money is in the order's currency, as decimal strings,
+ * NET of tax, so that itemPrice + itemTax + shippingPrice + shippingTax + giftWrapPrice + giftWrapTax −
+ * promotionDiscount is the item's share of the order's total; all null where Amazon shows no prices (Pending orders).
+ */
+export interface OrderItem {
+  /** Amazon's order item id; an order report has none, and its items are `report-1`, `report-2`, … in row order. */
+  readonly orderItemId: string
+  readonly sku: string | null
+  readonly asin: string | null
+  readonly title: string | null
+  readonly quantity: number
+  /** Units shipped, where the source says (not an order report). */
+  readonly quantityShipped: number | null
+  readonly itemPrice: string | null
+  readonly itemTax: string | null
+  readonly shippingPrice: string | null
+  readonly shippingTax: string | null
+  readonly giftWrapPrice: string | null
+  readonly giftWrapTax: string | null
+  /** Item and shipping promotions together, as the amount taken off (≥ 0). */
+  readonly promotionDiscount: string | null
+  readonly currency: string | null
+  /** `SHIPPED`, `UNSHIPPED` or `CANCELLED` (a report's `item-status`, or the API's fulfilled quantities). */
+  readonly itemStatus: string | null
+  /**
+   * The item as Amazon sent it: where it is inside its order's `raw` (`["orderItems", "0"]`, a report's
+   * `["rows", "2"]`), so it is not sent to the database twice, or the item itself (v0's getOrderItems).
+   */
+  readonly raw: { readonly path: ReadonlyArray<string> } | { readonly value: unknown }
 }
 
 /** An order Amazon sent that did not decode: kept with the reason, never dropped. */

@@ -1,5 +1,6 @@
 import { Either } from "effect"
-import type { DecodedOrder } from "./Order.js"
+import { formatUnits, subtractAmount, sumAmounts, type Term } from "./Money.js"
+import type { DecodedOrder, OrderItem } from "./Order.js"
 
 // Amazon's flat-file order reports (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_*_GENERAL): one tab-separated row per order
 // ITEM, consecutive rows per order. Columns vary by marketplace and year, so everything goes by header name.
@@ -127,27 +128,39 @@ export interface RowMoney {
   readonly shipPromotionDiscount?: string | undefined
 }
 
+/**
+ * How a report's money columns make the order's total, which the report does not write. `additive`: every charge
+ * and tax adds (prices shown before tax: US and CA sales tax). `taxIncluded`: the `*-tax` columns are already inside
+ * `item-price`, `shipping-price` and `gift-wrap-price` (Amazon's VAT Calculation Service: finding F11), so they do not
+ * add. Chosen per tenant from orders the Orders API priced (see `fitReportTotalRule`).
+ */
+export type ReportTotalRule = "additive" | "taxIncluded"
+
+export const REPORT_TOTAL_RULES: ReadonlyArray<ReportTotalRule> = ["additive", "taxIncluded"]
+
 /** The parts of the total: charges add, discounts subtract (by their absolute value: Amazon documents no sign). */
-const TOTAL_PARTS: ReadonlyArray<readonly [key: keyof RowMoney, column: string, discount: boolean]> = [
-  ["itemPrice", "item-price", false],
-  ["itemTax", "item-tax", false],
-  ["shippingPrice", "shipping-price", false],
-  ["shippingTax", "shipping-tax", false],
-  ["giftWrapPrice", "gift-wrap-price", false],
-  ["giftWrapTax", "gift-wrap-tax", false],
-  ["itemPromotionDiscount", "item-promotion-discount", true],
-  ["shipPromotionDiscount", "ship-promotion-discount", true]
+const TOTAL_PARTS: ReadonlyArray<readonly [key: keyof RowMoney, column: string, discount: boolean, tax: boolean]> = [
+  ["itemPrice", "item-price", false, false],
+  ["itemTax", "item-tax", false, true],
+  ["shippingPrice", "shipping-price", false, false],
+  ["shippingTax", "shipping-tax", false, true],
+  ["giftWrapPrice", "gift-wrap-price", false, false],
+  ["giftWrapTax", "gift-wrap-tax", false, true],
+  ["itemPromotionDiscount", "item-promotion-discount", true, false],
+  ["shipPromotionDiscount", "ship-promotion-discount", true, false]
 ]
 
 /**
- * THE order-total rule (ordersync's, and the simulator's: the report has no total column and Amazon documents no
- * formula): over the order's rows, item-price + item-tax + shipping-price + shipping-tax + gift-wrap-price +
- * gift-wrap-tax − |item-promotion-discount| − |ship-promotion-discount|. Exact (BigInt over the inputs' largest
- * number of decimals, so JPY "1200" stays "1200" and "9.99" + "10.5" is "20.49"), in the rows' one `currency`.
- * Rows without any money (seller-fulfilled Pending orders) add nothing; no money in any row → null, null.
+ * The order's total from its rows (the report has no total column and Amazon documents no formula): over the rows,
+ * item-price + item-tax + shipping-price + shipping-tax + gift-wrap-price + gift-wrap-tax − |item-promotion-discount|
+ * − |ship-promotion-discount| under the `additive` rule, the same without the three taxes under `taxIncluded`. Exact
+ * (BigInt over the inputs' largest number of decimals, so JPY "1200" stays "1200" and "9.99" + "10.5" is "20.49"),
+ * in the rows' one `currency`. Rows without any money (seller-fulfilled Pending orders) add nothing; no money in any
+ * row → null, null. Every column is checked under either rule.
  */
 export const orderTotal = (
-  items: ReadonlyArray<RowMoney>
+  items: ReadonlyArray<RowMoney>,
+  rule: ReportTotalRule = "additive"
 ): Either.Either<{ readonly totalAmount: string | null; readonly currency: string | null }, string> => {
   let currency: string | null = null
   let scale = 0
@@ -160,7 +173,7 @@ export const orderTotal = (
       }
       currency = item.currency
     }
-    for (const [key, column, discount] of TOTAL_PARTS) {
+    for (const [key, column, discount, tax] of TOTAL_PARTS) {
       const value = item[key]
       if (value === undefined || value === "") continue
       const match = DECIMAL.exec(value)
@@ -170,7 +183,7 @@ export const orderTotal = (
       const fraction = match[3] ?? ""
       if (fraction.length > scale) scale = fraction.length
       // Zeros (most of the columns on most rows) only count for the decimals.
-      if (ZERO.test(value)) continue
+      if (ZERO.test(value) || (tax && rule === "taxIncluded")) continue
       amounts.push({ negative: discount || match[1] === "-", whole: match[2]!, fraction })
     }
   }
@@ -183,11 +196,56 @@ export const orderTotal = (
   return Either.right({ totalAmount: formatUnits(sum, scale), currency })
 }
 
-const formatUnits = (units: bigint, scale: number): string => {
-  const negative = units < 0n
-  const digits = (negative ? -units : units).toString().padStart(scale + 1, "0")
-  const whole = digits.slice(0, digits.length - scale)
-  return (negative ? "-" : "") + (scale === 0 ? whole : `${whole}.${digits.slice(digits.length - scale)}`)
+/**
+ * A row as an order item (`position`: its place among the order's rows, 0-based). A report has no order item id:
+ * the items are `report-1`, `report-2`, … in row order, and an Orders API version of the order replaces them all
+ * (the stored items are always those of the stored version of the order). Money is net of tax (see `OrderItem`):
+ * under `taxIncluded` each price has its tax taken out. `priced` false (a Pending order, as on the Orders API):
+ * no money. The values were checked by `orderTotal`.
+ */
+const rowItem = (
+  money: RowMoney,
+  fields: { readonly sku: string | undefined; readonly asin: string | undefined; readonly title: string | undefined; readonly status: string | undefined },
+  quantity: number,
+  position: number,
+  rule: ReportTotalRule,
+  priced: boolean
+): OrderItem => {
+  const amount = (value: string | undefined) => (value === undefined || value === "" ? "0" : value)
+  const net = (price: string | undefined, tax: string | undefined) =>
+    rule === "taxIncluded" ? subtractAmount(amount(price), amount(tax))! : amount(price)
+  const discounts: Array<Term> = [
+    { amount: amount(money.itemPromotionDiscount), absolute: true },
+    { amount: amount(money.shipPromotionDiscount), absolute: true }
+  ]
+  const text = (value: string | undefined) => (value === undefined || value === "" ? null : value)
+  const hasMoney = priced && money.currency !== ""
+  return {
+    orderItemId: `report-${position + 1}`,
+    sku: text(fields.sku),
+    asin: text(fields.asin),
+    title: text(fields.title),
+    quantity,
+    quantityShipped: null,
+    itemPrice: hasMoney ? net(money.itemPrice, money.itemTax) : null,
+    itemTax: hasMoney ? amount(money.itemTax) : null,
+    shippingPrice: hasMoney ? net(money.shippingPrice, money.shippingTax) : null,
+    shippingTax: hasMoney ? amount(money.shippingTax) : null,
+    giftWrapPrice: hasMoney ? net(money.giftWrapPrice, money.giftWrapTax) : null,
+    giftWrapTax: hasMoney ? amount(money.giftWrapTax) : null,
+    promotionDiscount: hasMoney ? sumAmounts(discounts)! : null,
+    currency: hasMoney ? money.currency : null,
+    itemStatus: fields.status === undefined || fields.status === "" ? null : ITEM_STATUS[fields.status] ?? fields.status,
+    raw: { path: ["rows", String(position)] }
+  }
+}
+
+/** A report's `item-status` → ordersync's item status; any other text is kept as written. */
+const ITEM_STATUS: Readonly<Record<string, string>> = {
+  Shipped: "SHIPPED",
+  Unshipped: "UNSHIPPED",
+  Cancelled: "CANCELLED",
+  Canceled: "CANCELLED"
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -204,6 +262,9 @@ const REQUIRED = {
   itemPrice: "item-price"
 } as const
 const OPTIONAL = {
+  sku: "sku",
+  asin: "asin",
+  productName: "product-name",
   salesChannel: "sales-channel",
   fulfillmentChannel: "fulfillment-channel",
   itemStatus: "item-status",
@@ -255,6 +316,9 @@ export const reportHeader = (fields: ReadonlyArray<string>): Either.Either<Repor
       quantity: at(REQUIRED.quantity)!,
       currency: at(REQUIRED.currency)!,
       itemPrice: at(REQUIRED.itemPrice)!,
+      sku: at(OPTIONAL.sku),
+      asin: at(OPTIONAL.asin),
+      productName: at(OPTIONAL.productName),
       salesChannel: at(OPTIONAL.salesChannel),
       fulfillmentChannel: at(OPTIONAL.fulfillmentChannel),
       itemStatus: at(OPTIONAL.itemStatus),
@@ -339,7 +403,8 @@ export const decodeReportOrder = (
   header: ReportHeader,
   reportType: string,
   rows: ReadonlyArray<ReadonlyArray<string>>,
-  firstRow: number
+  firstRow: number,
+  rule: ReportTotalRule = "additive"
 ): DecodedOrder => {
   const { index } = header
   const raw: ReportRaw = { source: "report", reportType, rows: rows.map((fields) => rawRow(header, fields)) }
@@ -354,6 +419,7 @@ export const decodeReportOrder = (
   let lastUpdated: string | undefined
   let itemsCount = 0
   const prices: Array<RowMoney> = []
+  const quantities: Array<number> = []
   rows.forEach((fields, i) => {
     const row = firstRow + i
     if (fields.length !== header.keys.length) {
@@ -378,6 +444,7 @@ export const decodeReportOrder = (
     const quantity = fields[index.quantity]!
     if (WHOLE.test(quantity)) itemsCount += Number(quantity)
     else errors.push(`data row ${row}: quantity "${quantity}" is not a whole number`)
+    quantities.push(Number(quantity))
     prices.push({
       currency: fields[index.currency]!,
       itemPrice: fields[index.itemPrice]!,
@@ -393,7 +460,8 @@ export const decodeReportOrder = (
   const orderStatus = orderStatusOf(header, rows)
   // The Orders API has no total for an order that is still pending, and neither does ordersync: a report prices
   // Amazon-fulfilled Pending orders, but that price is not final.
-  const total = UNPRICED.has(orderStatus) ? Either.right({ totalAmount: null, currency: null }) : orderTotal(prices)
+  const priced = !UNPRICED.has(orderStatus)
+  const total = priced ? orderTotal(prices, rule) : Either.right({ totalAmount: null, currency: null })
   if (Either.isLeft(total)) errors.push(total.left)
 
   if (errors.length > 0 || orderDate === undefined || lastUpdateDate === undefined || Either.isLeft(total)) {
@@ -420,7 +488,14 @@ export const decodeReportOrder = (
       totalAmount: total.right.totalAmount,
       currency: total.right.currency,
       itemsCount,
-      raw
+      raw,
+      items: rows.map((fields, i) =>
+        rowItem(prices[i]!, {
+          sku: optionalField(fields, index.sku),
+          asin: optionalField(fields, index.asin),
+          title: optionalField(fields, index.productName),
+          status: optionalField(fields, index.itemStatus)
+        }, quantities[i]!, i, rule, priced))
     }
   }
 }

@@ -6,6 +6,7 @@ import { Effect, Schema } from "effect"
 import type { Order, OrdersDocument, QuarantinedOrder } from "../../Domain/Order.js"
 import { StoredTime } from "../../Domain/StoredTime.js"
 import { copyInTransaction } from "./Copy.js"
+import { itemsJson, OrderItems, ordersWithItems, stageItems, unstorableItems } from "./OrderItems.js"
 import { decodeRows } from "./Rows.js"
 import { fromTimestamptz, SharedColumns } from "./SharedColumns.js"
 
@@ -72,6 +73,8 @@ export interface RawSource extends OrdersDocument {
 /** A chunk of orders encoded for `COPY "OrderStaging" FROM STDIN` (text format), ready before its transaction opens. */
 export interface StagedOrders {
   readonly payload: Buffer
+  /** Their items, for `COPY "OrderItemStaging" FROM STDIN`. */
+  readonly items: Buffer
   /** Orders in the payload (one per id: the newest version). */
   readonly orders: number
   /** Those orders, in the payload's order: what is quarantined if PostgreSQL refuses a line of it. */
@@ -108,7 +111,7 @@ export const unstorable = (order: Order): string | undefined => {
     const year = order[column].getUTCFullYear()
     if (!(year >= 1 && year <= 9999)) return `${column} is not a date between the years 1 and 9999`
   }
-  return undefined
+  return unstorableItems(order.items)
 }
 
 /** SQLSTATE classes of a value PostgreSQL refuses (22: data exception; 54000: a value too large): the rows' fault. */
@@ -166,7 +169,7 @@ export const stageOrders = (chunk: ReadonlyArray<Order>): StagedOrders => {
       `${copyText(o.salesChannel)}\t${copyText(o.totalAmount)}\t${copyText(o.currency)}\t${copyText(o.itemsCount)}\t` +
       `${raw.includes("\\") ? raw.replace(/\\/g, "\\\\") : raw}\n`
   }
-  return { payload: Buffer.from(text), orders: orders.length, rows: orders }
+  return { payload: Buffer.from(text), items: stageItems(orders), orders: orders.length, rows: orders }
 }
 
 const Summary = Schema.Struct({
@@ -180,6 +183,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const { order: types } = yield* SharedColumns
+    const orderItems = yield* OrderItems
     // The row's times, from timestamptz (u.od, u.lu) to the types the existing columns have.
     const times = sql.literal([
       fromTimestamptz(types.orderDate, "u.od"),
@@ -238,7 +242,21 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
           AS u(id text, mp text, od timestamptz, lu timestamptz, st text, fc text, sc text, ta text, cur text, ic int, raw jsonb)
         WHERE ${gate}
         ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
-        RETURNING (xmax = 0) AS inserted)`
+        RETURNING ${orderItems.returning})${itemParts(tenantId, kept.map((position) => chunk[position]!))}`
+    }
+
+    /** The items of the orders written, after "upserted" (nothing when no order of the chunk carries items). */
+    const itemParts = (tenantId: string, orders: ReadonlyArray<Order>): Fragment => {
+      const known = ordersWithItems(orders)
+      if (known !== undefined && known.length === 0) return sql``
+      return sql`, ${orderItems.parts(tenantId, orderItems.fromJson(itemsJson(orders)), known, MARKETPLACE)}`
+    }
+
+    /** The staged items of the orders written (see `itemParts`). */
+    const stagedItemParts = (tenantId: string, staged: StagedOrders): Fragment => {
+      const known = ordersWithItems(staged.rows)
+      if (known !== undefined && known.length === 0) return sql``
+      return sql`, ${orderItems.parts(tenantId, orderItems.fromStaging, known, MARKETPLACE)}`
     }
 
     /** One statement for the whole chunk (see `upsertParts`). */
@@ -262,7 +280,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
      */
     const upsertStaged = (tenantId: string, staged: StagedOrders, source: OrderSource): Effect.Effect<StagedUpsert> => {
       if (staged.orders === 0) return Effect.succeed({ inserted: 0, updated: 0, refused: [] })
-      const insert = sql<{ inserted: number; changed: number }>`
+      const insert = (staged: StagedOrders) => sql<{ inserted: number; changed: number }>`
           WITH upserted AS (
             INSERT INTO "Order" ("id", "tenantId", "marketplace", "externalOrderId", "marketplaceId", "orderDate",
               "lastUpdateDate", "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount", "currency",
@@ -271,7 +289,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
               u.cur, u.ic, u.raw, ${stamps}
             FROM "OrderStaging" u
             ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
-            RETURNING (xmax = 0) AS inserted)
+            RETURNING ${orderItems.returning})${stagedItemParts(tenantId, staged)}
           SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM upserted`.pipe(
         // Two counts back instead of a row per order.
         Effect.map(([row]): UpsertResult => ({ inserted: row!.inserted, updated: row!.changed - row!.inserted }))
@@ -279,9 +297,10 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
       // `again`: a part of a refused chunk, after other parts may have left their rows in the staging table.
       const attempt = (part: StagedOrders, again: boolean): Effect.Effect<StagedUpsert, SqlError> =>
         sql.withTransaction(
-          (again ? sql`DELETE FROM "OrderStaging"` : Effect.void).pipe(
+          (again ? sql`DELETE FROM "OrderStaging"`.pipe(Effect.zipRight(sql`DELETE FROM "OrderItemStaging"`)) : Effect.void).pipe(
             Effect.zipRight(copyInTransaction(`COPY "OrderStaging" FROM STDIN`, part.payload)),
-            Effect.zipRight(insert)
+            Effect.zipRight(part.items.length === 0 ? Effect.void : copyInTransaction(`COPY "OrderItemStaging" FROM STDIN`, part.items)),
+            Effect.zipRight(insert(part))
           )
         ).pipe(
           Effect.map((result): StagedUpsert => ({ ...result, refused: [] })),
@@ -304,6 +323,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
         )
       return sql`CREATE TEMP TABLE IF NOT EXISTS "OrderStaging" (id text, mp text, od timestamptz, lu timestamptz,
           st text, fc text, sc text, ta numeric, cur text, ic int, raw jsonb) ON COMMIT DELETE ROWS`.pipe(
+        Effect.zipRight(orderItems.createStaging),
         Effect.zipRight(attempt(staged, false)),
         Effect.tap((result) =>
           result.refused.length === 0 ? Effect.void : Effect.logWarning(
@@ -339,5 +359,5 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
 
     return { upsert, upsertParts, upsertStaged, quarantine, summary } as const
   }),
-  dependencies: [SharedColumns.Default]
+  dependencies: [SharedColumns.Default, OrderItems.Default]
 }) {}
