@@ -18,7 +18,15 @@ export class ReportsProgress extends Schema.Class<ReportsProgress>("ReportsProgr
    */
   ordersDropped: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   /** Amazon's processing time of the reports seen so far, summed. */
-  processingSeconds: Schema.Number
+  processingSeconds: Schema.Number,
+  /**
+   * How this tenant's report rows make an order's total (ReportOrders.ts `ReportTotalRule`): `additive`, `taxIncluded`
+   * (VAT inside the prices), `none` (no rule gave the Orders API's totals: the history goes through the Orders API),
+   * or null while no order priced by both has told.
+   */
+  totalRule: Schema.optionalWith(Schema.NullOr(Schema.Literal("additive", "taxIncluded", "none")), { default: () => null }),
+  /** How the rule was chosen: the orders compared, or why none fits. */
+  totalRuleReason: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 }) {}
 
 /** How far a backfill is, and how fast it goes. */
@@ -52,6 +60,8 @@ export class BackfillStatus extends Schema.Class<BackfillStatus>("BackfillStatus
   initialBackfillDoneAt: Schema.NullOr(Schema.String),
   initialBackfillStatus: Schema.NullOr(BackfillStatusValue),
   ordersCount: Schema.Number,
+  /** Rows of "OrderItem" for the tenant's orders. */
+  itemsCount: Schema.optionalWith(Schema.Number, { default: () => 0 }),
   oldestOrderDate: Schema.NullOr(Schema.String),
   lastError: Schema.NullOr(Schema.String),
   lastSyncAt: Schema.NullOr(Schema.String),

@@ -174,6 +174,7 @@ export const stageOrders = (chunk: ReadonlyArray<Order>): StagedOrders => {
 
 const Summary = Schema.Struct({
   ordersCount: Schema.NumberFromString,
+  itemsCount: Schema.NumberFromString,
   oldestOrderDate: Schema.NullOr(StoredTime),
   quarantined: Schema.NumberFromString
 })
@@ -350,6 +351,7 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
     const summary = (tenantId: string) =>
       sql`
         SELECT (SELECT count(*) FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE})::text AS "ordersCount",
+               (SELECT count(*) FROM "OrderItem" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE})::text AS "itemsCount",
                (SELECT min("orderDate") FROM "Order" WHERE "tenantId" = ${tenantId} AND "marketplace" = ${MARKETPLACE}) AS "oldestOrderDate",
                (SELECT count(*) FROM "OrderSyncQuarantine" WHERE "tenantId" = ${tenantId})::text AS "quarantined"`.pipe(
         Effect.orDie,
