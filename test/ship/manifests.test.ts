@@ -3,6 +3,7 @@ import * as path from "node:path"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { ConfigProvider, Effect } from "effect"
 import { Deployment } from "kubernetes-models/apps/v1"
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1"
 import { ConfigMap, Secret, Service } from "kubernetes-models/v1"
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1"
 import { describe, expect, it } from "vitest"
@@ -35,7 +36,8 @@ const models: Record<string, new(data: any) => { validate(): void }> = {
   "v1 Service": Service,
   "v1 ConfigMap": ConfigMap,
   "v1 Secret": Secret,
-  "policy/v1 PodDisruptionBudget": PodDisruptionBudget
+  "policy/v1 PodDisruptionBudget": PodDisruptionBudget,
+  "networking.k8s.io/v1 NetworkPolicy": NetworkPolicy
 }
 
 const one = (kind: string) => {
@@ -71,7 +73,7 @@ const quantityMiB = (q: string) => {
 
 describe("the Kubernetes manifests", () => {
   it("are valid against Kubernetes' schemas (kubernetes-models), and the kustomization lists every one but the example Secret", () => {
-    expect(manifests.map((m) => m.kind).sort()).toEqual(["ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service"])
+    expect(manifests.map((m) => m.kind).sort()).toEqual(["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service"])
     for (const manifest of manifests) {
       const model = models[`${manifest.body.apiVersion} ${manifest.kind}`]
       expect(model, `${manifest.file}: ${manifest.body.apiVersion} ${manifest.kind}`).toBeDefined()
@@ -110,6 +112,26 @@ describe("the Kubernetes manifests", () => {
     for (const selector of [service.spec.selector, one("PodDisruptionBudget").spec.selector.matchLabels, deployment.spec.selector.matchLabels]) {
       expect(pod.metadata.labels).toMatchObject(selector)
     }
+  })
+
+  it("let in only the product's namespace on the container's named port, and out only to PostgreSQL, DNS and HTTPS", () => {
+    const pod = one("Deployment").spec.template
+    const policy = one("NetworkPolicy").spec
+    expect(pod.metadata.labels).toMatchObject(policy.podSelector.matchLabels)
+    expect(Object.keys(policy.podSelector.matchLabels).length).toBeGreaterThan(0)
+    expect(policy.policyTypes).toEqual(["Ingress", "Egress"])
+
+    const portNames = (pod.spec.containers as Array<any>).flatMap((c) => (c.ports as Array<any>).map((p) => p.name))
+    expect(policy.ingress).toHaveLength(1)
+    const [ingress] = policy.ingress
+    expect(ingress.ports).toEqual([{ port: "http", protocol: "TCP" }])
+    expect(portNames).toContain(ingress.ports[0].port)
+    // From one namespace, chosen by a label: a placeholder that matches no namespace until it is replaced.
+    expect(ingress.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "YOUR-PRODUCT-NAMESPACE" } } }])
+    expect(read("networkpolicy.yaml")).toMatch(/PLACEHOLDER.*YOUR-PRODUCT-NAMESPACE/)
+
+    const egress = (policy.egress as Array<any>).flatMap((rule) => (rule.ports as Array<any>).map((p) => `${p.port}/${p.protocol}`))
+    expect(egress.sort()).toEqual(["443/TCP", "53/TCP", "53/UDP", "5432/TCP"])
   })
 
   it("configure only names the code reads: settings through the ConfigMap, the secrets through the Secret", () => {
