@@ -1,4 +1,10 @@
-import { Metric, MetricBoundaries } from "effect"
+import { Config, Metric, MetricBoundaries } from "effect"
+
+/** What /metrics may say about single tenants. Defaults are written next to the names; docs/configuration.md lists them. */
+export const MetricsConfig = Config.all({
+  /** A `tenant` label on ordersync_backfill_progress_ratio: off, so that a scrape names no tenant (the fleet's figures below). */
+  perTenant: Config.boolean("ORDERSYNC_METRICS_PER_TENANT").pipe(Config.withDefault(false))
+})
 
 // Every figure /metrics exports. Services update them; the HTTP layer only reads them.
 export const spApiRequests = Metric.counter("ordersync_spapi_requests_total", {
@@ -18,7 +24,7 @@ export const ordersQuarantined = Metric.counter("ordersync_orders_quarantined_to
   incremental: true
 })
 export const backfillProgress = Metric.gauge("ordersync_backfill_progress_ratio", {
-  description: "Share of the requested backfill range covered, per tenant (0..1)"
+  description: "Share of the requested backfill range covered, per tenant (0..1; only with ORDERSYNC_METRICS_PER_TENANT=true)"
 })
 export const amazonClockOffset = Metric.gauge("ordersync_amazon_clock_offset_seconds", {
   description: "Amazon's clock minus this host's, estimated from the Date header of Amazon's answers, per source"
@@ -44,6 +50,12 @@ export const tenantsByStatus = Metric.gauge("ordersync_tenants", {
 })
 export const backfillStalledSeconds = Metric.gauge("ordersync_backfill_stalled_seconds", {
   description: "The longest an in-progress backfill has gone without a checkpoint (0 when none is in progress)"
+})
+export const backfillCoverageMean = Metric.gauge("ordersync_backfill_coverage_mean_ratio", {
+  description: "Mean share of the requested range covered over the in-progress backfills (0..1; 1 when none is in progress)"
+})
+export const backfillCoverageMin = Metric.gauge("ordersync_backfill_coverage_min_ratio", {
+  description: "Share of the requested range covered by the least-covered in-progress backfill (0..1; 1 when none is in progress)"
 })
 
 // The daemon's claim loop, per replica.

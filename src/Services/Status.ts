@@ -1,7 +1,7 @@
 import { Effect, Metric, Option } from "effect"
 import { BackfillProgress, BackfillStatus, ReportsProgress } from "../Domain/BackfillStatus.js"
 import { BackfillConfig } from "./History/BackfillConfig.js"
-import { backfillProgress } from "./Metrics.js"
+import { backfillProgress, MetricsConfig } from "./Metrics.js"
 import { Leases } from "./Store/Leases.js"
 import { OrderRepo } from "./Store/OrderRepo.js"
 import { type ReportWindow, ReportWindows } from "./Store/ReportWindows.js"
@@ -33,6 +33,7 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
     const repo = yield* SyncStateRepo
     const reportWindows = yield* ReportWindows
     const config = yield* BackfillConfig
+    const metrics = yield* MetricsConfig
 
     const progressOf = (run: Option.Option<BackfillRun>, windows: ReadonlyArray<Window>, reports: ReadonlyArray<ReportWindow>, done: boolean) => {
       if (Option.isNone(run)) {
@@ -81,11 +82,15 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
       })
     }
 
-    /** Sets the progress gauge from the checkpoints: after every committed chunk of a backfill, not only when asked. */
-    const publishProgress = (tenantId: string) => Effect.flatMap(repo.coverage(tenantId), (coverage) => setProgress(tenantId, coverage))
-
+    // The per-tenant gauge only when asked for (ORDERSYNC_METRICS_PER_TENANT): by default /metrics names no tenant, and
+    // the fleet's coverage comes from the database (FleetMetrics).
     /** Sets the progress gauge to a coverage already known (a page commit reads it in its own statement). */
-    const setProgress = (tenantId: string, coverage: number) => Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), coverage)
+    const setProgress = (tenantId: string, coverage: number) =>
+      metrics.perTenant ? Metric.set(Metric.tagged(backfillProgress, "tenant", tenantId), coverage) : Effect.void
+
+    /** Sets the progress gauge from the checkpoints: after every committed chunk of a backfill, not only when asked. */
+    const publishProgress = (tenantId: string) =>
+      metrics.perTenant ? Effect.flatMap(repo.coverage(tenantId), (coverage) => setProgress(tenantId, coverage)) : Effect.void
 
     const getBackfillStatus = (tenantId: string) =>
       Effect.gen(function*() {
