@@ -41,6 +41,6 @@ describe("the progress gauge", () => {
         // It only grows.
         expect(seen).toEqual([...seen].sort((a, b) => a - b))
         expect((yield* Metric.value(gauge)).value).toBe(1)
-      }).pipe(Effect.provide(engineFor(sim)))
+      }).pipe(Effect.provide(engineFor(sim, { ORDERSYNC_METRICS_PER_TENANT: "true" })))
     }))
 })
