@@ -22,10 +22,11 @@ const describe = (s: BackfillStatus) =>
     `status            ${s.initialBackfillStatus ?? "never run"}${s.leaseHolder ? ` (running on ${s.leaseHolder})` : ""}`,
     `days              ${s.initialBackfillDays ?? "-"}`,
     `done at           ${s.initialBackfillDoneAt ?? "-"}`,
-    `orders stored     ${s.ordersCount}${s.oldestOrderDate ? ` (oldest ${s.oldestOrderDate})` : ""}`,
+    `orders stored     ${s.ordersCount}${s.oldestOrderDate ? ` (oldest ${s.oldestOrderDate})` : ""}, ${s.itemsCount} items`,
     `history path      ${s.progress.historySource === null ? "-" : `${s.progress.historySource === "reports" ? "order reports" : "Orders API"}: ${s.progress.historyReason}`}`,
     ...(s.progress.reports
-      ? [`reports           ${s.progress.reports.done}/${s.progress.reports.windows} done, ${s.progress.reports.queued} queued, ${s.progress.reports.processing} processing, ${s.progress.reports.fallback} to the Orders API; ${s.progress.reports.rowsStored} rows stored, ${s.progress.reports.processingSeconds} s of Amazon processing`]
+      ? [`reports           ${s.progress.reports.done}/${s.progress.reports.windows} done, ${s.progress.reports.queued} queued, ${s.progress.reports.processing} processing, ${s.progress.reports.fallback} to the Orders API; ${s.progress.reports.rowsStored} rows stored, ${s.progress.reports.ordersDropped} orders of other marketplaces left out, ${s.progress.reports.processingSeconds} s of Amazon processing`,
+        ...(s.progress.reports.totalRule === null ? [] : [`report totals     ${s.progress.reports.totalRule}${s.progress.reports.totalRuleReason ? `: ${s.progress.reports.totalRuleReason}` : ""}`])]
       : []),
     `windows           ${s.progress.windowsDone}/${s.progress.windowsTotal} (${(s.progress.coverage * 100).toFixed(1)}% of the range)`,
     `pages / requests  ${s.progress.pages} / ${s.progress.requests} (${s.progress.requestsPer100Orders ?? "-"} per 100 orders, ${s.progress.throttledRequests} throttled)`,

@@ -113,6 +113,7 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
           initialBackfillDoneAt: iso(s?.initialBackfillDoneAt),
           initialBackfillStatus: s?.initialBackfillStatus ?? null,
           ordersCount: summary.ordersCount,
+          itemsCount: summary.itemsCount,
           oldestOrderDate: iso(summary.oldestOrderDate),
           lastError: s?.lastError ?? null,
           lastSyncAt: iso(s?.lastSyncAt),
