@@ -110,7 +110,7 @@ export const testSeller = sellerNamed
 export const requestsOf = (simulator: SimulatorHandle, sellerId: string, operation: string) =>
   Object.values(simulator.stats(sellerId).requests[operation] ?? {}).reduce((sum, n) => sum + n, 0)
 
-/** The backfill's range holds exactly the ground truth now (needs only SQL: also for a child process's database). */
+/** The backfill's range holds exactly the ground truth now, orders and items (needs only SQL: also for a child process's database). */
 export const expectRangeExact = (simulator: SimulatorHandle, tenantId: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -118,5 +118,67 @@ export const expectRangeExact = (simulator: SimulatorHandle, tenantId: string) =
       SELECT "rangeStart", "rangeEnd" FROM "OrderSyncBackfill" WHERE "tenantId" = ${tenantId}`.pipe(Effect.orDie)
     if (run === undefined) throw new Error(`tenant ${tenantId} has no backfill run`)
     const stored = (yield* storedOrders(tenantId)).filter((o) => o.orderDate >= run.rangeStart && o.orderDate <= run.rangeEnd)
-    expectExactly(stored, simulator.groundTruth(tenantId, { createdAfter: run.rangeStart, createdBefore: run.rangeEnd }))
+    const truth = simulator.groundTruth(tenantId, { createdAfter: run.rangeStart, createdBefore: run.rangeEnd })
+    expectExactly(stored, truth)
+    yield* expectItemsExactly(tenantId, truth)
+  })
+
+interface StoredItemRow {
+  readonly externalOrderId: string
+  readonly orderItemId: string
+  readonly sku: string | null
+  readonly asin: string | null
+  readonly title: string | null
+  readonly quantity: number
+  readonly quantityShipped: number | null
+  readonly itemStatus: string | null
+  readonly currency: string | null
+  readonly money: string
+}
+
+const MONEY = ["itemPrice", "itemTax", "shippingPrice", "shippingTax", "giftWrapPrice", "giftWrapTax", "promotionDiscount"] as const
+const moneyOf = (values: ReadonlyArray<string | null>) => values.map((v) => (v === null ? "null" : Number(v).toFixed(2))).join(" ")
+
+/**
+ * Every stored order of the ground truth has exactly the ground truth's items: same SKU, ASIN, title, quantity,
+ * status, money (net of tax) and currency, nothing more. An item from the Orders API is matched by its id; one from a
+ * report (`report-N`) is the order's N-th item; the shipped quantity is compared where the source told it. Orders
+ * stored from Orders API v0 (which carries no items unless ORDERSYNC_V0_ITEMS) may have none; every other order must.
+ */
+export const expectItemsExactly = (tenantId: string, truth: ReadonlyArray<GroundTruthOrder>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<StoredItemRow>`
+      SELECT "externalOrderId", "orderItemId", "sku", "asin", "title", "quantity", "quantityShipped", "itemStatus", "currency",
+        concat_ws(' ', ${sql.literal(MONEY.map((m) => `COALESCE(to_char("${m}", 'FM999999999999990.00'), 'null')`).join(", "))}) AS "money"
+      FROM "OrderItem" WHERE "tenantId" = ${tenantId}`.pipe(Effect.orDie)
+    const v0Orders = new Set((yield* sql<{ id: string }>`
+      SELECT "externalOrderId" AS id FROM "Order" WHERE "tenantId" = ${tenantId} AND "raw" ? 'AmazonOrderId'`.pipe(Effect.orDie)).map((r) => r.id))
+    const byOrder = new Map<string, Array<StoredItemRow>>()
+    for (const row of rows) byOrder.set(row.externalOrderId, [...(byOrder.get(row.externalOrderId) ?? []), row])
+    const problems: Array<string> = []
+    for (const order of truth) {
+      const stored = byOrder.get(order.orderId) ?? []
+      byOrder.delete(order.orderId)
+      if (stored.length === 0 && v0Orders.has(order.orderId)) continue
+      if (stored.length !== order.items.length) {
+        problems.push(`${order.orderId}: ${stored.length} items stored, ${order.items.length} in the ground truth`)
+        continue
+      }
+      for (const row of stored) {
+        const report = /^report-(\d+)$/.exec(row.orderItemId)
+        const expected = report === null ? order.items.find((i) => i.orderItemId === row.orderItemId) : order.items[Number(report[1]) - 1]
+        if (expected === undefined) {
+          problems.push(`${order.orderId}: item ${row.orderItemId} is not in the ground truth`)
+          continue
+        }
+        const actual = [row.sku, row.asin, row.title, row.quantity, row.itemStatus, row.money, row.currency,
+          row.quantityShipped === null ? "-" : row.quantityShipped].join(" | ")
+        const wanted = [expected.sku, expected.asin, expected.title, expected.quantity, expected.itemStatus,
+          moneyOf(MONEY.map((m) => expected[m])), expected.currency, row.quantityShipped === null ? "-" : expected.quantityShipped].join(" | ")
+        if (actual !== wanted) problems.push(`${order.orderId} ${row.orderItemId}: stored ${actual}, ground truth ${wanted}`)
+      }
+    }
+    expect(problems.slice(0, 10)).toEqual([])
+    return rows.length
   })
