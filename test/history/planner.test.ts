@@ -45,6 +45,23 @@ describe("the planner", () => {
     expect(choose(seller(1_000_000)).reason).toMatch(/about 1000000 orders.*about 20\.\d days .*13 reports about 68 min \(5 min each, a first guess\)/)
   })
 
+  it("v0 items (ORDERSYNC_V0_ITEMS): a getOrderItems per order at 0.5/s raises the Orders API estimate, and reports win", () => {
+    const v0 = { quota: { rate: 0.0167, burst: 20, tokens: 19 } }
+    const without = choose(seller(5_000, v0))
+    expect(without.source).toBe("orders")
+    const withItems = choose(seller(5_000, { ...v0, items: { rate: 0.5, burst: 30, tokens: 0 } }))
+    // 4,900 orders after the sample, one call each at 0.5/s: 9,800 s, past the 13 reports' 65 min.
+    expect(withItems.ordersSeconds).toBeCloseTo(9_800, 0)
+    expect(withItems.ordersSeconds).toBeGreaterThan(without.ordersSeconds * 5)
+    expect(withItems.source).toBe("reports")
+    expect(withItems.reason).toMatch(/about 2\.7 h .*with v0 items, 4900 getOrderItems calls at 0\.5\/s, 0 of their burst left/)
+    // The burst left counts, and a page-bound seller stays page-bound: the slower bucket sets the time.
+    const small = choose(seller(1_000, { ...v0, items: { rate: 0.5, burst: 30, tokens: 30 } }))
+    expect(small.ordersSeconds).toBeCloseTo((900 - 30) / 0.5, 0)
+    const generous = choose(seller(20_000, { quota: { rate: 0.0167, burst: 20, tokens: 19 }, items: { rate: 100, burst: 30, tokens: 30 } }))
+    expect(generous.ordersSeconds).toBeCloseTo(choose(seller(20_000, v0)).ordersSeconds, 6)
+  })
+
   it("a seller with a generous rate and slow reports stays on the Orders API", () => {
     const plan = choose(seller(20_000, { quota: { rate: 1, burst: 20, tokens: 19 }, reportSeconds: 1800, reportSecondsSeen: true }))
     expect(plan.source).toBe("orders")

@@ -9,6 +9,11 @@ export interface PlanInput {
   readonly sample: { readonly orders: number; readonly lastCreated: Date | null; readonly complete: boolean }
   /** The seller's searchOrders/getOrders plan (from x-amzn-RateLimit-Limit once Amazon said it) and the burst left. */
   readonly quota: { readonly rate: number; readonly burst: number; readonly tokens: number }
+  /**
+   * With Orders API v0 and ORDERSYNC_V0_ITEMS: the seller's getOrderItems plan and the burst left (Orders'
+   * `itemsOperation`). Each order then costs a call of its own, while the reports' rows carry the items already.
+   */
+  readonly items?: { readonly rate: number; readonly burst: number; readonly tokens: number }
   /** Seconds one report takes to process: this seller's mean so far, else the configured guess. */
   readonly reportSeconds: number
   readonly reportSecondsSeen: boolean
@@ -50,9 +55,10 @@ const duration = (seconds: number) =>
 
 /**
  * Chooses the history path with the smaller expected time to complete. The Orders API costs a request per 100
- * orders at the seller's rate once its burst is spent; reports cost their processing (one after another per seller)
- * plus storing, whatever the volume. The volume is estimated from the first page: 100 orders spread over how much
- * of the range.
+ * orders at the seller's rate once its burst is spent, and with v0 items (`items`) a getOrderItems per order at that
+ * operation's rate too: the two buckets refill side by side, so the slower of the two sets the time. Reports cost
+ * their processing (one after another per seller) plus storing, whatever the volume. The volume is estimated from
+ * the first page: 100 orders spread over how much of the range.
  */
 export const choose = (input: PlanInput): Plan => {
   const span = Math.max(1, input.rangeEnd.getTime() - input.rangeStart.getTime())
@@ -77,13 +83,19 @@ export const choose = (input: PlanInput): Plan => {
   const sampled = input.sample.lastCreated === null ? 1 : Math.max(1, input.sample.lastCreated.getTime() - input.rangeStart.getTime())
   const estimatedOrders = Math.max(input.sample.orders + 1, Math.round((input.sample.orders * span) / sampled))
   const pagesLeft = Math.max(0, Math.ceil(estimatedOrders / PAGE) - 1)
-  const ordersSeconds = Math.max(0, pagesLeft - Math.max(0, Math.floor(input.quota.tokens))) / input.quota.rate
+  const pagesSeconds = Math.max(0, pagesLeft - Math.max(0, Math.floor(input.quota.tokens))) / input.quota.rate
+  const itemsLeft = Math.max(0, estimatedOrders - input.sample.orders)
+  const itemsSeconds = input.items === undefined ? 0 : Math.max(0, itemsLeft - Math.max(0, Math.floor(input.items.tokens))) / input.items.rate
+  const ordersSeconds = Math.max(pagesSeconds, itemsSeconds)
   const reportSpan = Math.max(0, span - Duration.toMillis(input.reportLag) - sampled)
   const reports = Math.max(1, Math.ceil(reportSpan / (REPORT_WINDOW_DAYS * DAY)))
   const reportsSeconds = reports * input.reportSeconds + estimatedOrders / STORE_RATE
   const source = reportsSeconds < ordersSeconds ? "reports" : "orders"
   const reason = `about ${estimatedOrders} orders in the range (from the first page): the Orders API would take about ` +
-    `${duration(ordersSeconds)} (${pagesLeft} more requests at ${input.quota.rate}/s, ${Math.max(0, Math.floor(input.quota.tokens))} of the burst left), ` +
+    `${duration(ordersSeconds)} (${pagesLeft} more requests at ${input.quota.rate}/s, ${Math.max(0, Math.floor(input.quota.tokens))} of the burst left` +
+    (input.items === undefined ? "" :
+      `; with v0 items, ${itemsLeft} getOrderItems calls at ${input.items.rate}/s, ${Math.max(0, Math.floor(input.items.tokens))} of their burst left`) +
+    `), ` +
     `${reports} reports about ${duration(reportsSeconds)} (${duration(input.reportSeconds)} each, ${input.reportSecondsSeen ? "as this seller's took" : "a first guess"})`
   return { source, reason, estimatedOrders, ordersSeconds, reportsSeconds }
 }
