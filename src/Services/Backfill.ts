@@ -2,6 +2,7 @@ import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Clock, Duration, Effect, Exit, Option } from "effect"
 import { CredentialsRevoked, DatabaseUnavailable, InvalidRequest } from "../Domain/Errors.js"
 import { DEFAULT_BACKFILL_DAYS } from "../Domain/Ids.js"
+import type { ReportTotalsUntrusted } from "../Domain/TotalRule.js"
 import { Delta } from "./Delta.js"
 import { BackfillConfig, ReportsConfig } from "./History/BackfillConfig.js"
 import * as Drive from "./History/Drive.js"
@@ -33,6 +34,9 @@ type PieceError =
 
 /** A 403 on a Reports API operation with good credentials (Errors.ts `RoleMissing`): the application lacks the role. */
 const roleMissing = (error: { readonly _tag: string }) => error._tag === "RoleMissing"
+
+/** The history reason of a tenant whose report totals match no rule. */
+const untrustedTotals = (reason: string) => `report totals match no rule (${reason}): history through the Orders API`
 
 /** Repositories treat SQL errors as defects; at the edge of a run they become a failure the caller can retry. */
 const databaseFailures = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
@@ -67,14 +71,17 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         : Effect.fail(new InvalidRequest({ reason: `days must be an integer between 1 and 730 (got ${days})` }))
 
     /**
-     * Hands [from, rangeEnd] to the reports: report windows up to the report lag, then an Orders API window for the
-     * last minutes, which reports do not have yet. Window 0 (the planner's first page, if any) ends at `from`.
+     * Hands the whole range to the reports: report windows up to the report lag, then an Orders API window for the
+     * last minutes, which reports do not have yet. Window 0 (the planner's first page, if any) is closed at the
+     * range's start: the first report holds that page's orders again, which is how the report total rule is chosen
+     * (orders priced by both; see ReportsSource's `ruled`). Its report rows never replace the page's rows of the same
+     * version (ON_CONFLICT_NEWER_ONLY_REPORT), and a year is still 13 reports.
      */
-    const planReports = (lease: Lease, first: Window, rangeEnd: Date, from: Date, reason: string) =>
+    const planReports = (lease: Lease, first: Window, rangeStart: Date, rangeEnd: Date, reason: string) =>
       sink.fenced(lease, Effect.gen(function*() {
-        const tailStart = new Date(Math.max(from.getTime(), rangeEnd.getTime() - Duration.toMillis(reportsConfig.lag)))
-        yield* repo.closeWindow(lease.tenantId, first.windowIndex, from)
-        yield* reportsSource.plan(lease.tenantId, from, tailStart)
+        const tailStart = new Date(Math.max(rangeStart.getTime(), rangeEnd.getTime() - Duration.toMillis(reportsConfig.lag)))
+        yield* repo.closeWindow(lease.tenantId, first.windowIndex, rangeStart)
+        yield* reportsSource.plan(lease.tenantId, rangeStart, tailStart)
         yield* repo.addWindow(lease.tenantId, tailStart, rangeEnd)
         yield* repo.chooseSource(lease.tenantId, "reports", reason)
       }))
@@ -96,7 +103,7 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           reportsInRegion: reportsInRegion(tenant.region, config.reportsFe, run.reportSecondsObserved !== null)
         })
         if (plan.source === "reports" && sampled.resumeAfter !== null) {
-          yield* planReports(lease, sampled, rangeEnd, sampled.resumeAfter, plan.reason)
+          yield* planReports(lease, sampled, rangeStart, rangeEnd, plan.reason)
         } else {
           yield* sink.fenced(lease, repo.chooseSource(lease.tenantId, "orders", plan.reason))
         }
@@ -133,6 +140,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         const resumable = Option.exists(run, (r) => r.finishedAt === null && r.days === days) && !options.restart
         yield* sink.fenced(lease, Effect.gen(function*() {
           if (!resumable) {
+            // A restart decides the report total rule again (a tenant whose rule is 'none' may use reports again).
+            if (options.restart) yield* tenants.setTotalRule(tenantId, null, null)
             const rangeEnd = yield* client.listableUntil(tenant)
             const rangeStart = new Date(rangeEnd.getTime() - days * 86_400_000)
             yield* repo.startRun(tenantId, days, rangeStart, rangeEnd)
@@ -154,10 +163,18 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             `${tenant.marketplaceIds.length} marketplaces, more than the ${REPORT_MAX_MARKETPLACES} a report can be asked for: history through the Orders API`))
           return yield* chosen
         }
+        const totals = yield* tenants.totalRule(tenantId)
+        if (totals.rule === "none") {
+          yield* sink.fenced(lease, repo.chooseSource(tenantId, "orders", `${untrustedTotals(totals.reason ?? "no rule fits")}, until backfill run --restart`))
+          return yield* chosen
+        }
         const [first] = yield* repo.windows(tenantId)
         if (config.historySource === "reports") {
-          yield* planReports(lease, first!, rangeEnd, rangeStart, "ORDERSYNC_HISTORY_SOURCE=reports")
-          return yield* chosen
+          const forced = (window: Window) => Effect.zipRight(planReports(lease, window, rangeStart, rangeEnd, "ORDERSYNC_HISTORY_SOURCE=reports"), chosen)
+          // The first page is what the report total rule is chosen from: fetched unless the rule is known.
+          if (totals.rule !== null) return yield* forced(first!)
+          const cursor = yield* ordersSource.open(first!, { maxPages: 1 })
+          return fetching(() => windowTurns(cursor, forced))
         }
         const cursor = yield* ordersSource.open(first!, { maxPages: 1 })
         return fetching(() => sample(cursor, rangeStart, rangeEnd))
@@ -195,7 +212,10 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
             turn: false,
             work: () =>
               Effect.zipRight(
-                reportsSource.run(lease, tenant, tenant.marketplaceIds).pipe(Effect.catchIf(roleMissing, (denied) => withoutReports(denied))),
+                reportsSource.run(lease, tenant, tenant.marketplaceIds).pipe(
+                  Effect.catchIf(roleMissing, (denied) => withoutReports(denied)),
+                  Effect.catchTag("ReportTotalsUntrusted", (untrusted) => withoutReportTotals(untrusted))
+                ),
                 apiWindows(path)
               )
           })
@@ -208,6 +228,23 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
           const reason = `Reports API role missing (Amazon denied ${operation}): history through the Orders API`
           yield* Effect.logWarning(reason)
           yield* sink.fenced(lease, Effect.zipRight(reportsSource.handOver(lease), repo.chooseSource(tenantId, "orders", reason)))
+        })
+
+      // The report rows give no trustworthy totals for this tenant: its history goes through the Orders API. With no
+      // rule fitting, 'none' is stored (reports are not used for it again until a restart) and the windows already
+      // stored from reports are listed again too; undecided, those hold only orders without tax, whose totals hold.
+      const withoutReportTotals = (untrusted: ReportTotalsUntrusted) =>
+        Effect.gen(function*() {
+          const none = untrusted.decided === "none"
+          const reason = none
+            ? untrustedTotals(untrusted.reason)
+            : `report totals not decided (${untrusted.reason}): history through the Orders API`
+          yield* Effect.logWarning(reason)
+          yield* sink.fenced(lease, Effect.all([
+            none ? tenants.setTotalRule(tenantId, "none", untrusted.reason) : Effect.void,
+            reportsSource.handOver(lease, { done: none }),
+            repo.chooseSource(tenantId, "orders", reason)
+          ], { discard: true }))
         })
 
       // The Orders API windows: all of them, or the reports' tail and any report that failed for good.

@@ -4,7 +4,7 @@ import { TextDecoder } from "node:util"
 import * as Zlib from "node:zlib"
 import type { DecodedOrder } from "../../Domain/Order.js"
 import { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
-import { decodeReportOrder, type ReportHeader, reportHeader } from "../../Domain/ReportOrders.js"
+import { decodeReportOrder, type ReportHeader, reportHeader, type ReportRaw, type ReportTotalRule } from "../../Domain/ReportOrders.js"
 import { tooLarge } from "../Reports.js"
 import { unstorable } from "../Store/OrderRepo.js"
 
@@ -15,6 +15,10 @@ import { unstorable } from "../Store/OrderRepo.js"
 export interface ReportChunk {
   readonly orders: ReadonlyArray<DecodedOrder>
   readonly rowsThrough: number
+  /** The total rule the orders were decoded with; null: `additive` while the tenant's rule was not known (see `rule`). */
+  readonly rule: ReportTotalRule | null
+  /** The document's header, to decode an order again from its `raw` (see `redecode`). */
+  readonly header: ReportHeader
 }
 
 export interface DocumentOptions {
@@ -30,6 +34,11 @@ export interface DocumentOptions {
   readonly chunkOrders: number
   /** The most bytes the document may have once decompressed (the download's `maxBytes`); by default 1 GiB. */
   readonly maxBytes?: number | undefined
+  /**
+   * The tenant's report total rule, read as each chunk starts (it may be decided while the document is read); null:
+   * not known yet, the chunk is decoded `additive` and says so. Without it, every chunk is `additive`.
+   */
+  readonly rule?: (() => ReportTotalRule | null) | undefined
 }
 
 /** ORDERSYNC_REPORT_DOCUMENT_MAX_MB's default (see Reports' DocumentsConfig). */
@@ -58,6 +67,17 @@ export const documentOrders = <E, R = never>(
       return Either.isLeft(decoder) ? Channel.fail(decoder.left) : parse(new DocumentParser(decoder.right, options))
     })
   )
+}
+
+/**
+ * An order of a chunk decoded again with `rule`, from its `raw` rows (which hold every column of the header, by its
+ * keys). Only decoded orders change: a quarantined one failed on something no rule changes.
+ */
+export const redecode = (header: ReportHeader, decoded: DecodedOrder, rule: ReportTotalRule): DecodedOrder => {
+  if (decoded._tag === "Quarantined") return decoded
+  const raw = decoded.order.raw as ReportRaw
+  const rows = raw.rows.map((row) => header.keys.map((key) => row[key] ?? ""))
+  return storable(decodeReportOrder(header, raw.reportType, rows, 1, rule), 0)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -277,6 +297,7 @@ class DocumentParser {
   private skippedId: string | undefined
   private orders: Array<DecodedOrder> = []
   private ordersThrough = 0
+  private chunkRule: ReportTotalRule | null = "additive"
   private out: Array<ReportChunk> = []
 
   constructor(
@@ -300,7 +321,7 @@ class DocumentParser {
       this.carry = ""
       if (this.header === undefined) throw new ReportDocumentError({ reason: "the document is empty (no header)" })
       this.endOrder()
-      if (this.orders.length > 0) this.out.push({ orders: this.orders, rowsThrough: this.ordersThrough })
+      if (this.orders.length > 0) this.out.push(this.chunk())
       this.orders = []
       return this.flush()
     } catch (error) {
@@ -377,14 +398,20 @@ class DocumentParser {
     this.header = header.right
   }
 
+  private chunk(): ReportChunk {
+    return { orders: this.orders, rowsThrough: this.ordersThrough, rule: this.chunkRule, header: this.header! }
+  }
+
   private endOrder() {
     if (this.orderRows.length === 0) return
-    this.orders.push(storable(decodeReportOrder(this.header!, this.options.reportType, this.orderRows, this.orderFirstRow), this.orderNulRow))
+    // One rule for the whole chunk, whenever the tenant's rule is decided meanwhile.
+    if (this.orders.length === 0) this.chunkRule = this.options.rule === undefined ? "additive" : this.options.rule()
+    this.orders.push(storable(decodeReportOrder(this.header!, this.options.reportType, this.orderRows, this.orderFirstRow, this.chunkRule ?? "additive"), this.orderNulRow))
     this.orderNulRow = 0
     this.ordersThrough = this.orderFirstRow + this.orderRows.length - 1
     this.orderRows = []
     if (this.orders.length >= this.options.chunkOrders) {
-      this.out.push({ orders: this.orders, rowsThrough: this.ordersThrough })
+      this.out.push(this.chunk())
       this.orders = []
     }
   }

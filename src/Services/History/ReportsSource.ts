@@ -1,14 +1,18 @@
 import { Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
 import type { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
-import { tenantReportScope } from "../../Domain/ReportOrders.js"
-import { documentOrders } from "./ReportDocument.js"
+import type { DecodedOrder } from "../../Domain/Order.js"
+import { type ReportHeader, type ReportRaw, type ReportTotalRule, tenantReportScope } from "../../Domain/ReportOrders.js"
+import { carriesTax, decideTotalRule, ReportTotalsUntrusted, rowsMoney } from "../../Domain/TotalRule.js"
+import { documentOrders, redecode } from "./ReportDocument.js"
 import { Sink, stage, type StagedChunk } from "./Sink.js"
 import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
 import type { SellerAuth, SpApiResponse } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
 import { type ReportWindow, ReportWindows } from "../Store/ReportWindows.js"
 import { SyncStateRepo } from "../Store/SyncStateRepo.js"
+import { Tenants } from "../Store/Tenants.js"
+import { TotalRules } from "../Store/TotalRules.js"
 
 /** Amazon serves an order report for at most 30 days ("Date range exceeded"). */
 export const REPORT_MAX_DAYS = 30
@@ -59,12 +63,20 @@ interface Tally {
   reportSeconds: Array<number>
 }
 
+/**
+ * A chunk as it reaches the sink: encoded for COPY with the tenant's rule, or decoded before the rule was known (its
+ * orders are decoded again with the rule once known, or decide it: see `ruled`).
+ */
+type Prepared =
+  | { readonly _tag: "Staged"; readonly chunk: StagedChunk }
+  | { readonly _tag: "Unruled"; readonly orders: ReadonlyArray<DecodedOrder>; readonly header: ReportHeader }
+
 /** What the sink is handed, in order: a chunk of a document, a window all stored, or a barrier to drain. */
 type Step =
   | {
     readonly _tag: "Chunk"
     readonly window: ReportWindow
-    readonly chunk: StagedChunk
+    readonly prepared: Prepared
     readonly rowsThrough: number
     /** Orders of the chunk that are not the tenant's (another marketplace of the seller's region). */
     readonly dropped: number
@@ -91,6 +103,11 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const repo = yield* SyncStateRepo
     const sink = yield* Sink
     const config = yield* ReportsConfig
+    const tenantsRepo = yield* Tenants
+    const totalRules = yield* TotalRules
+
+    // The report total rule of each running tenant (null until decided); the parser reads it as each chunk starts.
+    const rules = new Map<string, { rule: ReportTotalRule | null }>()
 
     // What a run has seen but not written yet, per tenant: the sink writes it with its next transaction. Written
     // apart, it would wait for the "OrderSyncBackfill" row that the chunk committing meanwhile holds.
@@ -184,6 +201,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
       | Effect.Effect.Error<ReturnType<typeof poll>>
       | DownloadFailed
       | ReportDocumentError
+      | ReportTotalsUntrusted
 
     /**
      * A DONE report's document as steps for the sink, from the rows already stored; its download is opened at once,
@@ -217,7 +235,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             reportType: ORDERS_REPORT,
             skipRows: handedOn,
             chunkOrders: config.chunkOrders,
-            maxBytes: download.maxBytes
+            maxBytes: download.maxBytes,
+            rule: () => rules.get(lease.tenantId)?.rule ?? null
           }).pipe(
             // Encoded for COPY here, before its transaction: the sink commits one chunk while the next is prepared.
             Stream.map((chunk): Step => {
@@ -226,7 +245,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
               const step: Step = {
                 _tag: "Chunk",
                 window,
-                chunk: stage(own),
+                prepared: chunk.rule === null ? { _tag: "Unruled", orders: own, header: chunk.header } : { _tag: "Staged", chunk: stage(own) },
                 rowsThrough: chunk.rowsThrough,
                 dropped: chunk.orders.length - own.length,
                 startedAt
@@ -239,6 +258,46 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
         }).pipe(Effect.catchAll((error) => Effect.succeed(retry(n, error))))
       return open(1)
     }
+
+    /**
+     * A chunk ready to commit under the tenant's rule, and the rule it decided, if it did. While the rule is not known,
+     * the chunk's orders already stored from the Orders API in the same version (one query by ids) are compared
+     * (Domain/TotalRule.ts): a rule that gives every one's total is decided and the chunk decoded again with it; no
+     * rule fits, or orders with tax in their rows and none that tells: the report path stops (`ReportTotalsUntrusted`).
+     * A chunk without tax in any order's rows is the same under either rule, so it is stored as it is.
+     */
+    const ruled = (lease: Lease, prepared: Prepared) =>
+      Effect.gen(function*() {
+        if (prepared._tag === "Staged") return { chunk: prepared.chunk, decided: undefined }
+        const { header, orders } = prepared
+        const withRule = (rule: ReportTotalRule) => stage(rule === "additive" ? orders : orders.map((o) => redecode(header, o, rule)))
+        const known = rules.get(lease.tenantId)?.rule ?? null
+        if (known !== null) return { chunk: withRule(known), decided: undefined }
+        const priced = orders.flatMap((o) => o._tag === "Order" && o.order.totalAmount !== null ? [o.order] : [])
+        const byId = new Map(priced.map((o) => [o.externalOrderId, o]))
+        const money = (id: string) => rowsMoney(header, (byId.get(id)!.raw as ReportRaw).rows)
+        const api = yield* totalRules.pricedByApi(lease.tenantId, priced)
+        const decision = decideTotalRule(api.map((a) => ({
+          externalOrderId: a.externalOrderId,
+          apiTotal: a.totalAmount,
+          apiCurrency: a.currency,
+          rows: money(a.externalOrderId)
+        })))
+        switch (decision._tag) {
+          case "Decided":
+            return { chunk: withRule(decision.rule), decided: decision }
+          case "NoneFits":
+            return yield* new ReportTotalsUntrusted({ decided: "none", reason: decision.reason })
+          case "Undecided": {
+            const taxed = priced.find((o) => carriesTax(money(o.externalOrderId)))
+            if (taxed === undefined) return { chunk: withRule("additive"), decided: undefined }
+            return yield* new ReportTotalsUntrusted({
+              decided: null,
+              reason: `order ${taxed.externalOrderId}'s report rows carry tax, and ${decision.reason}`
+            })
+          }
+        }
+      })
 
     /** Waits until the sink has stored every step handed on before: window state written after it cannot be overtaken. */
     const barrier: Stream.Stream<Step> = Stream.unwrap(Effect.map(Deferred.make<void>(), (drained) =>
@@ -327,6 +386,9 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const run = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const open = (yield* windows.list(lease.tenantId)).filter((w) => w.status === "pending" || w.status === "requested")
+        const stored = yield* tenantsRepo.totalRule(lease.tenantId)
+        if (stored.rule === "none") return yield* new ReportTotalsUntrusted({ decided: "none", reason: stored.reason ?? "no rule fits" })
+        rules.set(lease.tenantId, { rule: stored.rule })
         tallies.set(lease.tenantId, { requests: 0, throttled: 0, reportSeconds: [] })
         // Requested before any download: a report being created never waits behind a document being served.
         const requested: Array<ReportWindow> = []
@@ -354,12 +416,16 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                 return sink.fenced(lease, Effect.zipRight(writeTally(lease), windows.finish(lease.tenantId, step.window.windowIndex, "done")))
               case "Chunk":
                 return Effect.gen(function*() {
+                  const { chunk, decided } = yield* ruled(lease, step.prepared)
                   const at = yield* Clock.currentTimeMillis
                   const activeMillis = at - Math.max(yield* Ref.getAndSet(lastCommit, at), step.startedAt)
                   const tally = untallied(lease)
-                  yield* sink.commitStaged(lease, step.chunk, { source: "report", backfill: true }, (stored) =>
-                    Effect.zipRight(
-                      Effect.zipRight(tally.write, windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders, step.dropped)),
+                  yield* sink.commitStaged(lease, chunk, { source: "report", backfill: true }, (stored) =>
+                    Effect.all([
+                      // The rule is stored with the first chunk it decided, in the chunk's transaction.
+                      decided === undefined ? Effect.void : tenantsRepo.setTotalRule(lease.tenantId, decided.rule, decided.reason),
+                      tally.write,
+                      windows.advance(lease.tenantId, step.window.windowIndex, step.rowsThrough, stored.orders, step.dropped),
                       repo.countChunk(lease.tenantId, {
                         orders: stored.orders,
                         requests: tally.requests,
@@ -367,12 +433,19 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                         quarantined: stored.quarantined,
                         activeMillis
                       })
-                    ))
+                    ], { discard: true }))
+                  if (decided !== undefined) {
+                    rules.set(lease.tenantId, { rule: decided.rule })
+                    yield* Effect.logInfo(`report totals: ${decided.rule} (${decided.reason})`)
+                  }
                 })
             }
           }),
           Effect.zipRight(sink.fenced(lease, writeTally(lease))),
-          Effect.ensuring(Effect.sync(() => tallies.delete(lease.tenantId)))
+          Effect.ensuring(Effect.sync(() => {
+            tallies.delete(lease.tenantId)
+            rules.delete(lease.tenantId)
+          }))
         )
       }).pipe(Effect.scoped, Effect.withSpan("backfill.reports", { attributes: { tenantId: lease.tenantId, source: "reports" }, captureStackTrace: false }))
 
@@ -387,11 +460,19 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
             w.status === "done" && w.requestedAt !== null && (min === null || w.requestedAt.getTime() < min) ? w.requestedAt.getTime() : min, null)
         ).pipe(Option.map((requested) => new Date(requested - Duration.toMillis(config.lag)))))
 
-    /** Every window not finished goes to the Orders API (the reports path cannot go on for this tenant). */
-    const handOver = (lease: Lease) =>
+    /**
+     * Every window not finished goes to the Orders API (the reports path cannot go on for this tenant); with `done`,
+     * the stored ones too (their totals cannot be trusted either: the Orders API's replace them, version for version).
+     */
+    const handOver = (lease: Lease, options: { readonly done?: boolean } = {}) =>
       Effect.flatMap(windows.list(lease.tenantId), (list) =>
-        Effect.forEach(list.filter((w) => w.status === "pending" || w.status === "requested"), (w) => toOrdersApi(lease, w), { discard: true }))
+        Effect.forEach(
+          list.filter((w) => w.status === "pending" || w.status === "requested" || (options.done === true && w.status === "done")),
+          (w) => toOrdersApi(lease, w),
+          { discard: true }
+        ))
 
     return { run, plan, snapshotFloor, handOver, lag: config.lag } as const
-  })
+  }),
+  dependencies: [TotalRules.Default]
 }) {}

@@ -2,8 +2,12 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Option, Redacted } from "effect"
 import { TenantNotFound } from "../../Domain/Errors.js"
 import type { Region } from "../../Domain/Ids.js"
+import type { ReportTotalRule } from "../../Domain/ReportOrders.js"
 import { TRIGGER_CHANNEL } from "../Daemon/Triggers.js"
 import { Secrets } from "../Secrets.js"
+
+/** A tenant's report total rule as stored: a rule, or 'none' when no rule fits its reports. */
+export type ReportTotalRuleStored = ReportTotalRule | "none"
 
 export interface NewTenant {
   readonly tenantId: string
@@ -126,7 +130,23 @@ export class Tenants extends Effect.Service<Tenants>()("ordersync/Tenants", {
       return outcome
     }).pipe(Effect.orDie)
 
-    return { add, list, get, summaryOf, remove, park, unpark, reencrypt } as const
+    /**
+     * How this tenant's order reports make an order's total (ReportOrders.ts `ReportTotalRule`), and why: null while
+     * no order priced by both the Orders API and a report has told; 'none' when no rule gave the Orders API's totals.
+     */
+    const totalRule = (tenantId: string) =>
+      sql<{ rule: ReportTotalRuleStored | null; reason: string | null }>`
+        SELECT "reportTotalRule" AS "rule", "reportTotalRuleReason" AS "reason" FROM "OrderSyncTenant" WHERE "tenantId" = ${tenantId}`.pipe(
+        Effect.orDie,
+        Effect.map(([row]) => ({ rule: row?.rule ?? null, reason: row?.reason ?? null }))
+      )
+
+    /** Records the tenant's report total rule (in the caller's transaction); null, null forgets it (a restart). */
+    const setTotalRule = (tenantId: string, rule: ReportTotalRuleStored | null, reason: string | null) =>
+      sql`UPDATE "OrderSyncTenant" SET "reportTotalRule" = ${rule}, "reportTotalRuleReason" = ${reason}, "updatedAt" = now()
+          WHERE "tenantId" = ${tenantId}`.pipe(Effect.asVoid, Effect.orDie)
+
+    return { add, list, get, summaryOf, remove, park, unpark, reencrypt, totalRule, setTotalRule } as const
   }),
   dependencies: [Secrets.Default]
 }) {}
