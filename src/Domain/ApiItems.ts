@@ -163,3 +163,212 @@ export const items2026 = (raw: Record<string, unknown>, orderStatus: string): Ei
   }
   return Either.right(items)
 }
+
+// Orders API v0: an order's items need a getOrderItems call of their own (ORDERSYNC_V0_ITEMS). Each item's money is
+// in `ItemPrice` (price × quantity, without shipping and gift wrap), `ShippingPrice`, `BuyerInfo.GiftWrapPrice`, their
+// taxes, and the promotions `PromotionDiscount` and `ShippingDiscount` (with their own taxes). The model does not say
+// whether the prices include the tax: in US and CA it comes on top, in the VAT marketplaces the prices include VAT,
+// which `ItemTax` & co. show for a seller in Amazon's VAT Calculation Service (FIDELITY rows 73, 74). The order's
+// `OrderTotal` decides, per order (see `itemsV0`).
+
+/**
+ * How an order's v0 item prices relate to their taxes: `additive`, the taxes on top (net of the promotions' own taxes,
+ * `PromotionDiscountTax` and `ShippingDiscountTax`, or, `additiveGross`, already after them); `taxIncluded`, the
+ * taxes inside the prices (taken out of them).
+ */
+export type V0TaxRule = "additive" | "additiveGross" | "taxIncluded"
+
+export interface ItemsV0 {
+  readonly items: ReadonlyArray<OrderItem>
+  readonly rule: V0TaxRule
+  /** False when the rule could not be checked against `OrderTotal` (none, or none fits): the caller says so. */
+  readonly matched: boolean
+}
+
+/** Where the sales tax comes on top of the prices; everywhere else Amazon's prices include VAT or GST. */
+const TAX_ON_TOP_CURRENCIES: ReadonlySet<string> = new Set(["USD", "CAD"])
+
+/** A v0 Money object's amount, checked (absent → none); the currency is gathered into `currencies`. */
+const amountV0 = (money: unknown, where: string, currencies: Set<string>): Either.Either<string | undefined, string> => {
+  if (money === undefined || money === null) return Either.right(undefined)
+  if (!isRecord(money) || typeof money.Amount !== "string") return Either.left(`${where} has no Amount`)
+  if (!isDecimal(money.Amount)) return Either.left(`${where} "${money.Amount.slice(0, 40)}" is not a decimal number`)
+  if (typeof money.CurrencyCode === "string") currencies.add(money.CurrencyCode)
+  return Either.right(money.Amount)
+}
+
+/** One priced item's amounts as Amazon sent them ("0" where a part is absent); discounts by their absolute value. */
+interface PricesV0 {
+  readonly itemPrice: string
+  readonly itemTax: string
+  readonly shippingPrice: string
+  readonly shippingTax: string
+  readonly giftWrapPrice: string
+  readonly giftWrapTax: string
+  readonly promotionDiscount: string
+  readonly shippingDiscount: string
+  readonly promotionDiscountTax: string
+  readonly shippingDiscountTax: string
+  /** `CODFee` − `CODFeeDiscount`: part of the total, no column of its own (it stays in `raw`). */
+  readonly cod: string
+}
+
+const PRICE_FIELDS = [
+  ["itemPrice", "ItemPrice"],
+  ["itemTax", "ItemTax"],
+  ["shippingPrice", "ShippingPrice"],
+  ["shippingTax", "ShippingTax"],
+  ["promotionDiscount", "PromotionDiscount"],
+  ["shippingDiscount", "ShippingDiscount"],
+  ["promotionDiscountTax", "PromotionDiscountTax"],
+  ["shippingDiscountTax", "ShippingDiscountTax"]
+] as const
+
+const abs = (amount: string) => amount.replace(/^-/, "")
+
+const pricesV0 = (item: Record<string, unknown>, where: string, currencies: Set<string>): Either.Either<PricesV0, string> => {
+  const read: Record<string, string> = {}
+  for (const [field, name] of PRICE_FIELDS) {
+    const amount = amountV0(item[name], `${where}.${name}`, currencies)
+    if (Either.isLeft(amount)) return Either.left(amount.left)
+    read[field] = amount.right ?? "0"
+  }
+  const buyer = isRecord(item.BuyerInfo) ? item.BuyerInfo : {}
+  const giftWrapPrice = amountV0(buyer.GiftWrapPrice, `${where}.BuyerInfo.GiftWrapPrice`, currencies)
+  const giftWrapTax = amountV0(buyer.GiftWrapTax, `${where}.BuyerInfo.GiftWrapTax`, currencies)
+  const codFee = amountV0(item.CODFee, `${where}.CODFee`, currencies)
+  const codDiscount = amountV0(item.CODFeeDiscount, `${where}.CODFeeDiscount`, currencies)
+  for (const part of [giftWrapPrice, giftWrapTax, codFee, codDiscount]) if (Either.isLeft(part)) return Either.left(part.left)
+  const value = (e: Either.Either<string | undefined, string>) => Either.getOrUndefined(e) ?? "0"
+  return Either.right({
+    itemPrice: read.itemPrice!,
+    itemTax: read.itemTax!,
+    shippingPrice: read.shippingPrice!,
+    shippingTax: read.shippingTax!,
+    giftWrapPrice: value(giftWrapPrice),
+    giftWrapTax: value(giftWrapTax),
+    promotionDiscount: abs(read.promotionDiscount!),
+    shippingDiscount: abs(read.shippingDiscount!),
+    promotionDiscountTax: abs(read.promotionDiscountTax!),
+    shippingDiscountTax: abs(read.shippingDiscountTax!),
+    cod: sumAmounts([{ amount: value(codFee) }, { amount: value(codDiscount), subtract: true, absolute: true }])!
+  })
+}
+
+/** An item's stored money under a rule: net of tax, so that its parts sum to its share of the order's total. */
+const moneyV0 = (p: PricesV0, rule: V0TaxRule, currency: string | null): ItemMoney => {
+  const sub = (a: string, b: string) => subtractAmount(a, b)!
+  const promotionDiscount = sumAmounts([{ amount: p.promotionDiscount }, { amount: p.shippingDiscount }])!
+  switch (rule) {
+    case "additive":
+      return {
+        itemPrice: p.itemPrice,
+        itemTax: sub(p.itemTax, p.promotionDiscountTax),
+        shippingPrice: p.shippingPrice,
+        shippingTax: sub(p.shippingTax, p.shippingDiscountTax),
+        giftWrapPrice: p.giftWrapPrice,
+        giftWrapTax: p.giftWrapTax,
+        promotionDiscount,
+        currency
+      }
+    case "additiveGross":
+      return {
+        itemPrice: p.itemPrice,
+        itemTax: p.itemTax,
+        shippingPrice: p.shippingPrice,
+        shippingTax: p.shippingTax,
+        giftWrapPrice: p.giftWrapPrice,
+        giftWrapTax: p.giftWrapTax,
+        promotionDiscount,
+        currency
+      }
+    case "taxIncluded":
+      return {
+        itemPrice: sub(p.itemPrice, p.itemTax),
+        itemTax: p.itemTax,
+        shippingPrice: sub(p.shippingPrice, p.shippingTax),
+        shippingTax: p.shippingTax,
+        giftWrapPrice: sub(p.giftWrapPrice, p.giftWrapTax),
+        giftWrapTax: p.giftWrapTax,
+        promotionDiscount,
+        currency
+      }
+  }
+}
+
+/** The order's total as an item's parts give it under a rule (`cod` included: it has no column but is charged). */
+const totalUnder = (p: PricesV0, rule: V0TaxRule): ReadonlyArray<Term> => {
+  const m = moneyV0(p, rule, null)
+  return [m.itemPrice, m.itemTax, m.shippingPrice, m.shippingTax, m.giftWrapPrice, m.giftWrapTax, p.cod]
+    .map((amount): Term => ({ amount }))
+    .concat([{ amount: m.promotionDiscount, subtract: true }])
+}
+
+/** The order as `itemsV0` needs it: its status (ordersync's vocabulary) and the total Amazon gave it. */
+export interface OrderForItemsV0 {
+  readonly orderStatus: string
+  readonly totalAmount: string | null
+  readonly currency: string | null
+}
+
+/**
+ * The items of a v0 order from getOrderItems' `OrderItems` (all its pages, in order). Net of tax, decided per order
+ * by its `OrderTotal`: the first rule under which the items' parts sum to it (`additive`, `additiveGross`,
+ * `taxIncluded`; with no tax at all they agree). An order without a total to compare with (or whose total no rule
+ * gives) takes the taxes on top in USD and CAD and inside the prices elsewhere, and says `matched: false`. An item
+ * without `ItemPrice` (a Pending order's) has no money. Its status comes from the order's and `QuantityShipped`, as in
+ * 2026-01-01. A malformed item (no `OrderItemId`, an id twice, a quantity or amount that is not a number, two
+ * currencies) fails the whole list with the reason.
+ */
+export const itemsV0 = (list: ReadonlyArray<unknown>, order: OrderForItemsV0): Either.Either<ItemsV0, string> => {
+  const seen = new Set<string>()
+  const currencies = new Set<string>()
+  const read: Array<{ readonly item: Record<string, unknown>; readonly prices: PricesV0 | undefined }> = []
+  for (const [k, item] of list.entries()) {
+    const where = `OrderItems[${k}]`
+    if (!isRecord(item)) return Either.left(`${where} is not an object`)
+    if (typeof item.OrderItemId !== "string" || item.OrderItemId === "") return Either.left(`${where} has no OrderItemId`)
+    if (seen.has(item.OrderItemId)) return Either.left(`${where}: OrderItemId ${item.OrderItemId} appears twice in the order`)
+    seen.add(item.OrderItemId)
+    if (!Number.isSafeInteger(item.QuantityOrdered)) return Either.left(`${where} has no integer QuantityOrdered`)
+    if (item.QuantityShipped !== undefined && !Number.isSafeInteger(item.QuantityShipped)) return Either.left(`${where}'s QuantityShipped is not an integer`)
+    if (item.ItemPrice === undefined || item.ItemPrice === null) {
+      read.push({ item, prices: undefined })
+      continue
+    }
+    const prices = pricesV0(item, where, currencies)
+    if (Either.isLeft(prices)) return Either.left(prices.left)
+    read.push({ item, prices: prices.right })
+  }
+  if (currencies.size > 1) return Either.left(`the order's items are in more than one currency (${[...currencies].join(", ")})`)
+  const currency = currencies.size === 1 ? [...currencies][0]! : order.currency
+  const priced = read.flatMap((r) => (r.prices === undefined ? [] : [r.prices]))
+  const sumUnder = (rule: V0TaxRule) => sumAmounts(priced.flatMap((p) => totalUnder(p, rule)))!
+  const taxes = sumAmounts(priced.flatMap((p) => [p.itemTax, p.shippingTax, p.giftWrapTax].map((amount) => ({ amount }))))!
+  const discountTaxes = sumAmounts(priced.flatMap((p) => [p.promotionDiscountTax, p.shippingDiscountTax].map((amount) => ({ amount }))))!
+  const candidates: ReadonlyArray<V0TaxRule> = [
+    "additive",
+    ...(sameAmount(discountTaxes, "0") ? [] : ["additiveGross" as const]),
+    ...(sameAmount(taxes, "0") ? [] : ["taxIncluded" as const])
+  ]
+  const total = order.totalAmount
+  const fitting = priced.length === 0 ? "additive" : total === null ? undefined : candidates.find((rule) => sameAmount(sumUnder(rule), total))
+  const fallback: V0TaxRule = sameAmount(taxes, "0") || TAX_ON_TOP_CURRENCIES.has(currency ?? "") ? "additive" : "taxIncluded"
+  const rule = fitting ?? fallback
+  const items = read.map(({ item, prices }, k): OrderItem => {
+    const quantity = item.QuantityOrdered as number
+    const shipped = intOrNull(item.QuantityShipped)
+    return {
+      orderItemId: item.OrderItemId as string,
+      sku: stringOrNull(item.SellerSKU),
+      asin: stringOrNull(item.ASIN),
+      title: stringOrNull(item.Title),
+      quantity,
+      quantityShipped: shipped,
+      ...(prices === undefined ? UNPRICED : moneyV0(prices, rule, currency)),
+      itemStatus: itemStatus2026(order.orderStatus, quantity, shipped),
+      raw: { value: list[k] }
+    }
+  })
+  return Either.right({ items, rule, matched: fitting !== undefined })
+}

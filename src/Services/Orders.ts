@@ -1,7 +1,8 @@
 import { Config, Effect, Either, Option, Schema, Stream } from "effect"
 import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026 } from "../Domain/AmazonOrders.js"
+import { itemsV0 } from "../Domain/ApiItems.js"
 import { DatasetsMissing } from "../Domain/Errors.js"
-import type { PageOrders } from "../Domain/Order.js"
+import type { DecodedOrder, Order, PageOrders } from "../Domain/Order.js"
 import * as Permits from "./Permits.js"
 import { type BodyDecoder, type MemoryBudget, type QuotaWait, type RequestOptions, schemaBody, type SellerAuth, SpApiClient, type SpApiError } from "./SpApi/SpApiClient.js"
 import { SpApiConfig } from "./SpApi/SpApiConfig.js"
@@ -45,6 +46,12 @@ const SearchOrdersBody = Schema.Struct({
 const GetOrdersBody = Schema.Struct({
   payload: Schema.Struct({ Orders: Schema.Array(Schema.Unknown), NextToken: Schema.optional(Schema.String) })
 })
+const GetOrderItemsBody = Schema.Struct({
+  payload: Schema.Struct({ OrderItems: Schema.Array(Schema.Unknown), NextToken: Schema.optional(Schema.String) })
+})
+
+/** Restarts of one order's getOrderItems after Amazon refuses its NextToken, before its items are given up. */
+const ITEMS_TOKEN_RESTARTS = 2
 
 /** A page's body and its text: each order's `raw` is taken from the text by the database (see OrderRepo.upsert). */
 const withText = <A, I>(schema: Schema.Schema<A, I>): BodyDecoder<{ readonly body: A; readonly text: string }> => {
@@ -71,6 +78,12 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     const client = yield* SpApiClient
     const { ordersApi } = yield* SpApiConfig
     const pagesInMemory = yield* Config.integer("ORDERSYNC_PAGES_IN_MEMORY").pipe(Config.withDefault(32))
+    /**
+     * Orders API v0 carries no items: with this, every order of a v0 page gets its items from getOrderItems (one call
+     * per order, paced by that operation's own plan, 0.5/s and a burst of 30 by default) before the page is stored,
+     * in the backfill and the delta sync alike. Off: v0 orders are stored without items (those stored stay).
+     */
+    const v0Items = yield* Config.boolean("ORDERSYNC_V0_ITEMS").pipe(Config.withDefault(false))
 
     // 2026-01-01 searchOrders: every parameter is repeated unchanged alongside the token. The datasets the stored
     // fields come from are opt-in, and Amazon lets includedData change between pages: it is sent on every call.
@@ -136,6 +149,89 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
 
     const source = ordersApi === "v0" ? getOrders : searchOrders
 
+    /** v0 getOrderItems: every item of an order, following `NextToken`; the order is listed again if the token is refused. */
+    const getOrderItems = (seller: SellerAuth, orderId: string) => {
+      const from = (token: Option.Option<string>, restarts: number, got: ReadonlyArray<unknown>, attempts: number, throttled: number): Effect.Effect<
+        { readonly items: ReadonlyArray<unknown>; readonly attempts: number; readonly throttled: number },
+        SpApiError
+      > =>
+        client.call(seller, {
+          operation: "getOrderItems",
+          path: `/orders/v0/orders/${encodeURIComponent(orderId)}/orderItems`,
+          paginated: Option.isSome(token),
+          params: Option.match(token, { onNone: () => [], onSome: (next) => [["NextToken", next] as const] })
+        }, schemaBody(GetOrderItemsBody)).pipe(
+          Effect.flatMap((response) => {
+            const items = [...got, ...response.body.payload.OrderItems]
+            const counted = { attempts: attempts + response.attempts, throttled: throttled + response.throttled }
+            const next = response.body.payload.NextToken
+            return next === undefined || next === ""
+              ? Effect.succeed({ items, ...counted })
+              : from(Option.some(next), restarts, items, counted.attempts, counted.throttled)
+          }),
+          Effect.catchTag("PageTokenRejected", (refused) =>
+            restarts >= ITEMS_TOKEN_RESTARTS ? Effect.fail(refused) : from(Option.none(), restarts + 1, [], attempts + 1, throttled))
+        )
+      return from(Option.none(), 0, [], 0, 0)
+    }
+
+    /**
+     * One order with its items, or as it was (items absent: those stored stay) when Amazon refuses them for this
+     * order for good (a 4xx such as 404, a refused NextToken) or they do not decode: a warning says which. What is
+     * not the order's own (the quota, Amazon unavailable after the retries, the credentials or the role) fails the
+     * page, which is then asked again from its checkpoint: an order stored without items would get them only when it
+     * next changes.
+     */
+    const withItems = (seller: SellerAuth, order: Order) => {
+      const without = (reason: string) =>
+        Effect.as(Effect.logWarning(`order ${order.externalOrderId} stored without its items: ${reason}`), { order, attempts: 0, throttled: 0 })
+      return getOrderItems(seller, order.externalOrderId).pipe(
+        Effect.flatMap(({ attempts, items, throttled }) =>
+          Either.match(itemsV0(items, order), {
+            onLeft: (reason) => Effect.map(without(`getOrderItems answered items that do not decode (${reason})`), (kept) => ({ ...kept, attempts, throttled })),
+            onRight: (read) =>
+              Effect.as(
+                read.matched ? Effect.void : Effect.logWarning(
+                  `order ${order.externalOrderId}: ${order.totalAmount === null ? "no OrderTotal to check its items' prices with" :
+                    `its items' prices do not sum to its OrderTotal ${order.totalAmount} with the taxes on top or inside`}; ` +
+                    `stored with the taxes ${read.rule === "taxIncluded" ? "inside the prices" : "on top"} (by its currency)`
+                ),
+                { order: { ...order, items: read.items }, attempts, throttled }
+              )
+          })),
+        Effect.catchTags({
+          AmazonRejected: (refused) => without(`getOrderItems answered ${refused.status} ${refused.code}${refused.reason === "" ? "" : ` (${refused.reason})`}`),
+          PageTokenRejected: (refused) => without(refused.reason)
+        })
+      )
+    }
+
+    /** A v0 page with every decoded order's items (see `withItems`); its requests counted with the page's. */
+    const pageWithItems = (seller: SellerAuth, fetched: Page): Effect.Effect<Page, SpApiError> => {
+      const taken = fetched.take()
+      // One call after the other: each is sent only once the one before was answered, so none overtakes another on
+      // the way and reaches Amazon's bucket before its turn (the burst of 30 is a few seconds of latency in 200).
+      return Effect.forEach(taken.decoded, (decoded): Effect.Effect<{ decoded: DecodedOrder; attempts: number; throttled: number }, SpApiError> =>
+        decoded._tag === "Quarantined"
+          ? Effect.succeed({ decoded, attempts: 0, throttled: 0 })
+          : Effect.map(withItems(seller, decoded.order), ({ attempts, order, throttled }) => ({ decoded: { _tag: "Order", order }, attempts, throttled }))).pipe(
+        Effect.map((read) =>
+          new Page(
+            { ...taken, decoded: read.map((r) => r.decoded) },
+            fetched.nextToken,
+            read.reduce((n, r) => n + r.attempts, fetched.attempts),
+            read.reduce((n, r) => n + r.throttled, fetched.throttled)
+          )
+        ),
+        Effect.withSpan("orders.items", { attributes: { tenantId: seller.tenantId, orders: taken.decoded.length }, captureStackTrace: false })
+      )
+    }
+
+    /** The operation whose calls give v0 orders their items, when they are asked for (the planner counts it). */
+    const itemsOperation = ordersApi === "v0" && v0Items ? "getOrderItems" as const : undefined
+    const complete = (seller: SellerAuth, fetched: Page): Effect.Effect<Page, SpApiError> =>
+      itemsOperation === undefined ? Effect.succeed(fetched) : pageWithItems(seller, fetched)
+
     // Pages fetched and not yet stored, across all tenants: a thousand tenants starting at once would otherwise
     // each hold a decoded page while they queue for a database connection.
     const budget = yield* Permits.make(pagesInMemory)
@@ -143,7 +239,8 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     /**
      * One page of a query (`query.token` says which): handed to `store` (which commits it), and answered with what
      * `store` answered and the next page's token, if there is one. The page holds a slot of the memory budget from its
-     * answer until it is stored.
+     * answer until it is stored. With v0 items (`itemsOperation`), each of its orders gets its items first, paced by
+     * getOrderItems' own bucket: the page is stored with them, or not at all (see `withItems`).
      *
      * With `parkAfter`, it fails with QuotaWait instead of waiting longer than that for the tenant's quota (or
      * retrying a 429): the caller, which has stored every page so far with its checkpoint, waits with nothing of
@@ -162,6 +259,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
         Effect.scoped(
           Effect.flatMap(Effect.scope, (scope) =>
             source.fetch(seller, query, { budget, scope }, options).pipe(
+              Effect.flatMap((fetched) => complete(seller, fetched)),
               Effect.flatMap((fetched) => Effect.map(store(fetched), (stored) => [stored, fetched.nextToken] as const))
             ))
         )
@@ -177,6 +275,6 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
       Stream.paginateEffect(query.token, (token) =>
         Effect.map(page(seller, { ...query, token }, store, options), ([stored, next]) => [stored, Option.map(next, Option.some)] as const))
 
-    return { operation: source.operation, apiVersion: ordersApi, page, pages } as const
+    return { operation: source.operation, apiVersion: ordersApi, itemsOperation, page, pages } as const
   })
 }) {}

@@ -88,7 +88,8 @@ const TOKEN_REFUSED = /access token/i
 const ROLES: Readonly<Record<string, string>> = {
   searchOrders: "Inventory and Order Tracking",
   getOrders: "Inventory and Order Tracking",
-  getOrder: "Inventory and Order Tracking"
+  getOrder: "Inventory and Order Tracking",
+  getOrderItems: "Inventory and Order Tracking"
 }
 
 /** What a second 403 in a row, with an access token Login with Amazon has just granted, means. */

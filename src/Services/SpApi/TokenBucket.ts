@@ -11,6 +11,8 @@ export const DEFAULT_PLANS: Record<string, UsagePlan> = {
   searchOrders: { rate: 0.0056, burst: 20 },
   getOrders: { rate: 0.0167, burst: 20 },
   getOrder: { rate: 0.5, burst: 30 },
+  // v0, one call per order (ORDERSYNC_V0_ITEMS): a bucket of its own, apart from getOrders' and getOrder's.
+  getOrderItems: { rate: 0.5, burst: 30 },
   createReport: { rate: 0.0167, burst: 15 },
   getReport: { rate: 2, burst: 15 },
   getReports: { rate: 0.0222, burst: 10 },
