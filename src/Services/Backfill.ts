@@ -170,11 +170,8 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
         }
         const [first] = yield* repo.windows(tenantId)
         if (config.historySource === "reports") {
-          const forced = (window: Window) => Effect.zipRight(planReports(lease, window, rangeStart, rangeEnd, "ORDERSYNC_HISTORY_SOURCE=reports"), chosen)
-          // The first page is what the report total rule is chosen from: fetched unless the rule is known.
-          if (totals.rule !== null) return yield* forced(first!)
-          const cursor = yield* ordersSource.open(first!, { maxPages: 1 })
-          return fetching(() => windowTurns(cursor, forced))
+          yield* planReports(lease, first!, rangeStart, rangeEnd, "ORDERSYNC_HISTORY_SOURCE=reports")
+          return yield* chosen
         }
         const cursor = yield* ordersSource.open(first!, { maxPages: 1 })
         return fetching(() => sample(cursor, rangeStart, rangeEnd))

@@ -223,13 +223,13 @@ describe("the report total rule through reports", () => {
         const sql = yield* SqlClient.SqlClient
         yield* backfill.runInitialBackfill("skewed", 365)
         expect((yield* tenants.totalRule("skewed")).rule).toBe("additive")
-        // The Orders API now prices one of the sample's orders unlike the report's rows (what a simulator knob would
-        // do): the stored API row of that version stays as it is when the sample is fetched again. Half-way into the
-        // sample, so that it is in the next run's range too (the simulator's clock runs an hour a second).
+        // The Orders API now prices an order unlike the report's rows (what a simulator knob would do): one of the
+        // first report's orders is stored as if the Orders API had given it, a unit more. Fifty orders into the range,
+        // so that it is in the next run's range too (the simulator's clock runs an hour a second).
         const [skewed] = yield* sql<{ externalOrderId: string; totalAmount: string }>`
-          UPDATE "Order" SET "totalAmount" = "totalAmount" + 1
+          UPDATE "Order" SET "totalAmount" = "totalAmount" + 1, "raw" = jsonb_set("raw", '{source}', '"api"')
           WHERE "id" = (SELECT "id" FROM "Order" WHERE "tenantId" = 'skewed' AND "totalAmount" IS NOT NULL
-            AND ("raw" ->> 'source') IS DISTINCT FROM 'report' ORDER BY "orderDate" OFFSET 50 LIMIT 1)
+            AND "raw" ->> 'source' = 'report' ORDER BY "orderDate" OFFSET 50 LIMIT 1)
           RETURNING "externalOrderId", "totalAmount"::text AS "totalAmount"`.pipe(Effect.orDie)
 
         // --restart decides the rule again: from the first report's chunk, which holds the skewed order.

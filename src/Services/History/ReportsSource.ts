@@ -1,11 +1,12 @@
 import { Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
 import type { ReportDateRangeExceeded, ReportDocumentError } from "../../Domain/ReportErrors.js"
 import { ReportsConfig } from "./BackfillConfig.js"
-import type { DecodedOrder } from "../../Domain/Order.js"
+import type { DecodedOrder, Order } from "../../Domain/Order.js"
 import { type ReportHeader, type ReportRaw, type ReportTotalRule, tenantReportScope } from "../../Domain/ReportOrders.js"
 import { carriesTax, decideTotalRule, ReportTotalsUntrusted, rowsMoney } from "../../Domain/TotalRule.js"
 import { documentOrders, redecode } from "./ReportDocument.js"
 import { Sink, stage, type StagedChunk } from "./Sink.js"
+import { Orders } from "../Orders.js"
 import { DownloadFailed, ORDERS_REPORT, type Report, Reports } from "../Reports.js"
 import type { SellerAuth, SpApiResponse } from "../SpApi/SpApiClient.js"
 import type { Lease } from "../Store/Leases.js"
@@ -105,6 +106,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     const config = yield* ReportsConfig
     const tenantsRepo = yield* Tenants
     const totalRules = yield* TotalRules
+    const orders = yield* Orders
 
     // The report total rule of each running tenant (null until decided); the parser reads it as each chunk starts.
     const rules = new Map<string, { rule: ReportTotalRule | null }>()
@@ -261,43 +263,81 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
 
     /**
      * A chunk ready to commit under the tenant's rule, and the rule it decided, if it did. While the rule is not known,
-     * the chunk's orders already stored from the Orders API in the same version (one query by ids) are compared
-     * (Domain/TotalRule.ts): a rule that gives every one's total is decided and the chunk decoded again with it; no
-     * rule fits, or orders with tax in their rows and none that tells: the report path stops (`ReportTotalsUntrusted`).
-     * A chunk without tax in any order's rows is the same under either rule, so it is stored as it is.
+     * the chunk's orders already stored from the Orders API in the same version (one query by ids: the planner's
+     * sample, in the first report) are compared (Domain/TotalRule.ts): a rule that gives every one's total is decided
+     * and the chunk decoded again with it; no rule fits: the report path stops (`ReportTotalsUntrusted`). A chunk
+     * without tax in any order's rows is the same under either rule, so it is stored as it is. One with tax and none
+     * that tells (no sample: ORDERSYNC_HISTORY_SOURCE=reports, or the first window's report failed) asks the Orders
+     * API for one page from its first taxed order on, compared and not stored; still none that tells: it stops.
      */
-    const ruled = (lease: Lease, prepared: Prepared) =>
+    const ruled = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, prepared: Prepared) =>
       Effect.gen(function*() {
         if (prepared._tag === "Staged") return { chunk: prepared.chunk, decided: undefined }
-        const { header, orders } = prepared
-        const withRule = (rule: ReportTotalRule) => stage(rule === "additive" ? orders : orders.map((o) => redecode(header, o, rule)))
+        const { header } = prepared
+        const chunk = prepared.orders
+        const withRule = (rule: ReportTotalRule) => stage(rule === "additive" ? chunk : chunk.map((o) => redecode(header, o, rule)))
         const known = rules.get(lease.tenantId)?.rule ?? null
         if (known !== null) return { chunk: withRule(known), decided: undefined }
-        const priced = orders.flatMap((o) => o._tag === "Order" && o.order.totalAmount !== null ? [o.order] : [])
+        const priced = chunk.flatMap((o) => o._tag === "Order" && o.order.totalAmount !== null ? [o.order] : [])
         const byId = new Map(priced.map((o) => [o.externalOrderId, o]))
         const money = (id: string) => rowsMoney(header, (byId.get(id)!.raw as ReportRaw).rows)
-        const api = yield* totalRules.pricedByApi(lease.tenantId, priced)
-        const decision = decideTotalRule(api.map((a) => ({
-          externalOrderId: a.externalOrderId,
-          apiTotal: a.totalAmount,
-          apiCurrency: a.currency,
-          rows: money(a.externalOrderId)
-        })))
+        const pairs = (api: ReadonlyArray<{ readonly externalOrderId: string; readonly totalAmount: string; readonly currency: string | null }>) =>
+          api.map((a) => ({ externalOrderId: a.externalOrderId, apiTotal: a.totalAmount, apiCurrency: a.currency, rows: money(a.externalOrderId) }))
+        const stored = yield* totalRules.pricedByApi(lease.tenantId, priced)
+        let decision = decideTotalRule(pairs(stored))
+        const taxed = decision._tag === "Undecided" ? priced.filter((o) => carriesTax(money(o.externalOrderId))) : []
+        if (taxed.length > 0) {
+          const probed = yield* probe(lease, seller, marketplaceIds, taxed, byId)
+          const seen = new Set(stored.map((a) => a.externalOrderId))
+          decision = decideTotalRule(pairs([...stored, ...probed.filter((a) => !seen.has(a.externalOrderId))]))
+        }
         switch (decision._tag) {
           case "Decided":
             return { chunk: withRule(decision.rule), decided: decision }
           case "NoneFits":
             return yield* new ReportTotalsUntrusted({ decided: "none", reason: decision.reason })
           case "Undecided": {
-            const taxed = priced.find((o) => carriesTax(money(o.externalOrderId)))
-            if (taxed === undefined) return { chunk: withRule("additive"), decided: undefined }
+            if (taxed.length === 0) return { chunk: withRule("additive"), decided: undefined }
             return yield* new ReportTotalsUntrusted({
               decided: null,
-              reason: `order ${taxed.externalOrderId}'s report rows carry tax, and ${decision.reason}`
+              reason: `order ${taxed[0]!.externalOrderId}'s report rows carry tax, and ${decision.reason}`
             })
           }
         }
       })
+
+    /**
+     * The Orders API's totals of the chunk's orders on one page created from its first order with tax on (2026 lists
+     * by creation, oldest first, as the report does), in the same version; its requests count in the run.
+     */
+    const probe = (
+      lease: Lease,
+      seller: SellerAuth,
+      marketplaceIds: ReadonlyArray<string>,
+      taxed: ReadonlyArray<Order>,
+      byId: ReadonlyMap<string, Order>
+    ) =>
+      Effect.gen(function*() {
+        const after = taxed.reduce((min, o) => (o.orderDate < min ? o.orderDate : min), taxed[0]!.orderDate)
+        const before = new Date([...byId.values()].reduce((max, o) => Math.max(max, o.orderDate.getTime()), after.getTime()) + 1000)
+        const [decoded] = yield* orders.page(seller, { family: "created", after, before, marketplaceIds, token: Option.none() }, (page) =>
+          Effect.sync(() => {
+            const tally = tallies.get(lease.tenantId)
+            if (tally !== undefined) {
+              tally.requests += page.attempts
+              tally.throttled += page.throttled
+            }
+            return page.take().decoded
+          }))
+        yield* Effect.logInfo(`report totals: no order of the chunk was priced by the Orders API; asked it for one page from ${after.toISOString()}`)
+        return decoded.flatMap((d) => {
+          const report = d._tag === "Order" ? byId.get(d.order.externalOrderId) : undefined
+          return d._tag === "Order" && report !== undefined && d.order.totalAmount !== null &&
+              d.order.lastUpdateDate.getTime() === report.lastUpdateDate.getTime()
+            ? [{ externalOrderId: d.order.externalOrderId, totalAmount: d.order.totalAmount, currency: d.order.currency }]
+            : []
+        })
+      }).pipe(Effect.catchTag("QuotaWait", Effect.die))
 
     /** Waits until the sink has stored every step handed on before: window state written after it cannot be overtaken. */
     const barrier: Stream.Stream<Step> = Stream.unwrap(Effect.map(Deferred.make<void>(), (drained) =>
@@ -416,7 +456,7 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
                 return sink.fenced(lease, Effect.zipRight(writeTally(lease), windows.finish(lease.tenantId, step.window.windowIndex, "done")))
               case "Chunk":
                 return Effect.gen(function*() {
-                  const { chunk, decided } = yield* ruled(lease, step.prepared)
+                  const { chunk, decided } = yield* ruled(lease, seller, marketplaceIds, step.prepared)
                   const at = yield* Clock.currentTimeMillis
                   const activeMillis = at - Math.max(yield* Ref.getAndSet(lastCommit, at), step.startedAt)
                   const tally = untallied(lease)
