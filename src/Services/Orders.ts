@@ -229,8 +229,6 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
 
     /** The operation whose calls give v0 orders their items, when they are asked for (the planner counts it). */
     const itemsOperation = ordersApi === "v0" && v0Items ? "getOrderItems" as const : undefined
-    const complete = (seller: SellerAuth, fetched: Page): Effect.Effect<Page, SpApiError> =>
-      itemsOperation === undefined ? Effect.succeed(fetched) : pageWithItems(seller, fetched)
 
     // Pages fetched and not yet stored, across all tenants: a thousand tenants starting at once would otherwise
     // each hold a decoded page while they queue for a database connection.
@@ -240,7 +238,8 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
      * One page of a query (`query.token` says which): handed to `store` (which commits it), and answered with what
      * `store` answered and the next page's token, if there is one. The page holds a slot of the memory budget from its
      * answer until it is stored. With v0 items (`itemsOperation`), each of its orders gets its items first, paced by
-     * getOrderItems' own bucket: the page is stored with them, or not at all (see `withItems`).
+     * getOrderItems' own bucket (minutes for a page at Amazon's default plan): the page gives its slot back for that
+     * wait, as for any quota wait, and takes one again to be stored, with its items or not at all (see `withItems`).
      *
      * With `parkAfter`, it fails with QuotaWait instead of waiting longer than that for the tenant's quota (or
      * retrying a 429): the caller, which has stored every page so far with its checkpoint, waits with nothing of
@@ -256,13 +255,17 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
       // The quota wait comes first, where a paced tenant's fiber holds the least; the request takes the token.
       Effect.zipRight(
         options.parkAfter === undefined ? client.ready(seller.tenantId, source.operation) : Effect.void,
-        Effect.scoped(
-          Effect.flatMap(Effect.scope, (scope) =>
-            source.fetch(seller, query, { budget, scope }, options).pipe(
-              Effect.flatMap((fetched) => complete(seller, fetched)),
-              Effect.flatMap((fetched) => Effect.map(store(fetched), (stored) => [stored, fetched.nextToken] as const))
-            ))
-        )
+        itemsOperation === undefined
+          ? Effect.scoped(
+            Effect.flatMap(Effect.scope, (scope) =>
+              source.fetch(seller, query, { budget, scope }, options).pipe(
+                Effect.flatMap((fetched) => Effect.map(store(fetched), (stored) => [stored, fetched.nextToken] as const))
+              ))
+          )
+          : Effect.scoped(Effect.flatMap(Effect.scope, (scope) => source.fetch(seller, query, { budget, scope }, options))).pipe(
+            Effect.flatMap((fetched) => pageWithItems(seller, fetched)),
+            Effect.flatMap((fetched) => Effect.map(budget.withPermit(store(fetched)), (stored) => [stored, fetched.nextToken] as const))
+          )
       )
 
     /** The pages of one query from `query.token` on, oldest first, each stored before the next is asked for (see `page`). */

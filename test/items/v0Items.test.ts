@@ -119,6 +119,26 @@ describe("order items on Orders API v0 (ORDERSYNC_V0_ITEMS)", () => {
       }).pipe(Effect.provide(engineFor(sim, V0_ITEMS)))
     }))
 
+  it.scopedLive("throttled and failing getOrderItems calls are retried: the items are still exactly the ground truth's", () =>
+    Effect.gen(function*() {
+      const sim = yield* simulator({
+        timeFactor: FACTOR,
+        sellers: [testSeller("v0-faulty", 300, 65, { faults: { extra429Probability: 0.1, error500Probability: 0.05, error503Probability: 0.05 } })]
+      })
+      yield* Effect.gen(function*() {
+        yield* addSellers(sim)
+        const status = yield* (yield* Backfill).runInitialBackfill("v0-faulty", 365)
+        expect(status.initialBackfillStatus).toBe("success")
+        const truth = yield* rangeTruth(sim, "v0-faulty")
+        expectExactly(yield* storedOrders("v0-faulty"), truth)
+        yield* expectItemsOf("v0-faulty", truth)
+        const answers = sim.stats("v0-faulty").requests.getOrderItems!
+        expect(answers["429"]).toBeGreaterThan(0)
+        expect((answers["500"] ?? 0) + (answers["503"] ?? 0)).toBeGreaterThan(0)
+        expect(answers["200"]).toBe(truth.length)
+      }).pipe(Effect.provide(engineFor(sim, V0_ITEMS)))
+    }))
+
   it.scopedLive("off by default: no getOrderItems call and no item rows for a v0 tenant", () =>
     Effect.gen(function*() {
       const sim = yield* simulator({ timeFactor: 3600, sellers: [testSeller("v0-plain", 600, 63)] })
