@@ -5,6 +5,7 @@ const TOKEN_KEY = "ordersync.token"
 const POLL_MS = 1500
 const PAGE_SIZE = 50
 const SAMPLES_KEPT = 120
+const ORDERS_SHOWN = 20
 const API = "/api/v1/orders/sync"
 
 // ---- DOM helpers ----
@@ -111,6 +112,8 @@ const state = {
   total: 0,
   /** Per tenant: what the page saw on each poll, for the throughput chart. */
   samples: new Map(),
+  /** The orders whose items are shown (tenant, then order id), kept across polls. */
+  openOrders: new Set(),
   generation: 0,
   loop: 0,
   timer: null
@@ -138,6 +141,7 @@ const signOut = (message) => {
   sessionStorage.removeItem(TOKEN_KEY)
   state.who = null
   state.samples.clear()
+  state.openOrders.clear()
   clearTimeout(state.timer)
   $("who").hidden = true
   $("sign-out").hidden = true
@@ -171,8 +175,15 @@ const refresh = async () => {
   const generation = ++state.generation
   const current = route()
   if (current.view === "tenant") {
-    const detail = await api(`${API}/console/tenant?tenantId=${encodeURIComponent(current.tenantId)}`)
-    if (generation === state.generation) renderTenant(detail)
+    const tenant = encodeURIComponent(current.tenantId)
+    const [detail, recent] = await Promise.all([
+      api(`${API}/console/tenant?tenantId=${tenant}`),
+      api(`${API}/console/orders?tenantId=${tenant}&limit=${ORDERS_SHOWN}`)
+    ])
+    if (generation === state.generation) {
+      renderTenant(detail)
+      renderOrders(detail.status, recent.orders)
+    }
   } else {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(state.offset), sort: state.filters.sort })
     if (state.filters.search.trim() !== "") query.set("search", state.filters.search.trim())
@@ -310,6 +321,7 @@ const renderFleet = (fleet, page) => {
 const TENANT_CARDS = [
   ["coverage", "Coverage", (s) => percent(s.progress.coverage)],
   ["orders", "Orders stored", (s) => count(s.ordersCount)],
+  ["items", "Items stored", (s) => count(s.itemsCount)],
   ["windows", "Windows", (s) => `${count(s.progress.windowsDone)} / ${count(s.progress.windowsTotal)}`],
   ["requests", "Requests", (s) => count(s.progress.requests)],
   ["per100", "Req / 100 orders", (s) => s.progress.requestsPer100Orders ?? "–"],
@@ -460,6 +472,93 @@ const renderQuarantine = (detail) => {
       )
     )
   )
+}
+
+const orDash = (value) => value ?? "–"
+const money = (amount, currency) => (amount === null ? "–" : currency ? `${amount} ${currency}` : amount)
+/** An ISO time as "2026-01-05 12:34 UTC" in a <time>. */
+const timeCell = (iso) => (iso ? el("time", { datetime: iso }, `${iso.slice(0, 16).replace("T", " ")} UTC`) : "–")
+
+const ITEM_COLUMNS = [
+  ["SKU", (i) => orDash(i.sku), "mono"],
+  ["ASIN", (i) => orDash(i.asin), "mono"],
+  ["Title", (i) => orDash(i.title), "title"],
+  ["Quantity", (i) => count(i.quantity), "num"],
+  ["Shipped", (i) => count(i.quantityShipped), "num"],
+  ["Status", (i) => orDash(i.itemStatus), ""],
+  ["Item price", (i) => orDash(i.itemPrice), "num"],
+  ["Tax", (i) => orDash(i.itemTax), "num"],
+  ["Shipping", (i) => orDash(i.shippingPrice), "num"],
+  ["Shipping tax", (i) => orDash(i.shippingTax), "num"],
+  ["Promotion", (i) => orDash(i.promotionDiscount), "num"],
+  ["Currency", (i) => orDash(i.currency), ""]
+]
+
+const itemsTable = (order) =>
+  order.items.length === 0
+    ? el("p", { class: "muted" }, "No items stored for this order (its source carried none).")
+    : el(
+      "div",
+      // Scrolls sideways on a narrow screen: focusable, so that a keyboard can scroll it too.
+      { class: "items-wrap", role: "region", tabindex: 0, "aria-label": `Items of order ${order.externalOrderId}` },
+      el(
+        "table",
+        { class: "items", "aria-label": `Items of order ${order.externalOrderId}` },
+        el("thead", {}, el("tr", {}, ...ITEM_COLUMNS.map(([label, , cls]) => el("th", { scope: "col", class: cls === "num" ? "num" : null }, label)))),
+        el("tbody", {}, ...order.items.map((item) => el("tr", {}, ...ITEM_COLUMNS.map(([, value, cls]) => el("td", { class: cls || null }, value(item))))))
+      )
+    )
+
+/** The newest orders, each a row whose button opens its items in the row below (kept open across polls). */
+const renderOrders = (status, orders) => {
+  const body = $("orders").tBodies[0]
+  const signature = JSON.stringify([status.tenantId, orders])
+  if (body.dataset.signature === signature) return
+  body.dataset.signature = signature
+  setText(
+    $("orders-summary"),
+    orders.length === 0
+      ? "No order stored yet."
+      : `${orders.length >= status.ordersCount ? "All" : `The ${count(orders.length)} newest of`} ${count(status.ordersCount)} ` +
+        `order${status.ordersCount === 1 ? "" : "s"} stored, newest order date first. An order's button opens its items.`
+  )
+  $("orders").parentElement.hidden = orders.length === 0
+  // A poll that brings new orders rebuilds the rows: the button that had the focus keeps it.
+  const focused = body.contains(document.activeElement) ? document.activeElement.dataset.key : undefined
+  body.replaceChildren(
+    ...orders.flatMap((order, index) => {
+      const key = JSON.stringify([status.tenantId, order.externalOrderId])
+      const open = state.openOrders.has(key)
+      const id = `order-items-${index}`
+      const n = order.items.length
+      const toggle = el(
+        "button",
+        { type: "button", class: "link", "aria-expanded": String(open), "aria-controls": id, "data-key": key },
+        `${count(n)} item${n === 1 ? "" : "s"}`
+      )
+      const items = el("tr", { id, class: "items-row", hidden: !open }, el("td", { colspan: 5 }, itemsTable(order)))
+      toggle.addEventListener("click", () => {
+        const opening = !state.openOrders.has(key)
+        if (opening) state.openOrders.add(key)
+        else state.openOrders.delete(key)
+        toggle.setAttribute("aria-expanded", String(opening))
+        items.hidden = !opening
+      })
+      return [
+        el(
+          "tr",
+          { "data-order": order.externalOrderId },
+          el("th", { scope: "row", class: "mono" }, order.externalOrderId),
+          el("td", {}, timeCell(order.orderDate)),
+          el("td", {}, orDash(order.orderStatus)),
+          el("td", { class: "num" }, money(order.totalAmount, order.currency)),
+          el("td", {}, toggle)
+        ),
+        items
+      ]
+    })
+  )
+  if (focused !== undefined) [...body.querySelectorAll("button[data-key]")].find((b) => b.dataset.key === focused)?.focus()
 }
 
 const renderActions = (status) => {

@@ -158,6 +158,61 @@ export class TenantDetail extends Schema.Class<TenantDetail>("TenantDetail")({
   quarantinedTotal: Schema.Number
 }) {}
 
+/** An Amazon order id such as 123-1234567-1234567 (other channels' ids: letters, digits, "-", "_", "."). */
+const OrderIdParam = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+    message: () => "orderId must be an order id such as 123-1234567-1234567: 1–100 letters, digits, '-', '_' or '.'"
+  })
+)
+
+export const OrdersQuery = Schema.Struct({
+  tenantId: TenantId,
+  /** 1–100, default 20. */
+  limit: Schema.optional(QueryInt("limit", 1, 100)),
+  /** Only this order (404 when it is not stored). */
+  orderId: Schema.optional(OrderIdParam)
+})
+
+/** A stored item of an order; money in the order's currency, for the item's whole quantity, net of tax. */
+export class ItemView extends Schema.Class<ItemView>("ItemView")({
+  orderItemId: Schema.String,
+  sku: Schema.NullOr(Schema.String),
+  asin: Schema.NullOr(Schema.String),
+  title: Schema.NullOr(Schema.String),
+  quantity: Schema.Number,
+  /** Null where the source does not say (order reports). */
+  quantityShipped: Schema.NullOr(Schema.Number),
+  itemStatus: Schema.NullOr(Schema.String),
+  itemPrice: Schema.NullOr(Schema.String),
+  itemTax: Schema.NullOr(Schema.String),
+  shippingPrice: Schema.NullOr(Schema.String),
+  shippingTax: Schema.NullOr(Schema.String),
+  giftWrapPrice: Schema.NullOr(Schema.String),
+  giftWrapTax: Schema.NullOr(Schema.String),
+  /** A positive amount taken off. */
+  promotionDiscount: Schema.NullOr(Schema.String),
+  currency: Schema.NullOr(Schema.String)
+}) {}
+
+export class OrderView extends Schema.Class<OrderView>("OrderView")({
+  externalOrderId: Schema.String,
+  marketplaceId: Schema.NullOr(Schema.String),
+  orderDate: Schema.NullOr(Schema.String),
+  orderStatus: Schema.NullOr(Schema.String),
+  fulfillmentChannel: Schema.NullOr(Schema.String),
+  /** Null while Amazon gives none (a Pending order). */
+  totalAmount: Schema.NullOr(Schema.String),
+  currency: Schema.NullOr(Schema.String),
+  itemsCount: Schema.NullOr(Schema.Number),
+  /** The stored items; empty when the order's source carried none (v0 without ORDERSYNC_V0_ITEMS). */
+  items: Schema.Array(ItemView)
+}) {}
+
+export class OrderList extends Schema.Class<OrderList>("OrderList")({
+  /** Newest order date first. */
+  orders: Schema.Array(OrderView)
+}) {}
+
 export class Health extends Schema.Class<Health>("Health")({ status: Schema.Literal("ok") }) {}
 
 export class Readiness extends Schema.Class<Readiness>("Readiness")({
@@ -220,7 +275,7 @@ export class BackfillGroup extends HttpApiGroup.make("backfill")
   .prefix("/api/v1/orders/sync")
 {}
 
-/** Read models for the operator console: who is signed in, the fleet, a filtered page of tenants, one tenant. */
+/** Read models for the operator console: who is signed in, the fleet, a filtered page of tenants, one tenant, its orders. */
 export class ConsoleGroup extends HttpApiGroup.make("console")
   .add(HttpApiEndpoint.get("who", "/who").addSuccess(Who).annotate(OpenApi.Summary, "Who this token is"))
   .add(
@@ -241,6 +296,14 @@ export class ConsoleGroup extends HttpApiGroup.make("console")
       .addError(Forbidden)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "One tenant: status, windows, quarantined orders")
+  )
+  .add(
+    HttpApiEndpoint.get("orders", "/orders")
+      .setUrlParams(OrdersQuery)
+      .addSuccess(OrderList)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "A tenant's newest stored orders (or one, by orderId) with their items")
   )
   .middleware(Authentication)
   .prefix("/api/v1/orders/sync/console")

@@ -1,15 +1,23 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Effect, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Backfill } from "../Services/Backfill.js"
 import { Fleet } from "../Services/Store/Fleet.js"
+import { OrderItems } from "../Services/Store/OrderItems.js"
+import { MARKETPLACE } from "../Services/Store/OrderRepo.js"
+import { RecentOrders, type StoredOrderHeader } from "../Services/Store/RecentOrders.js"
 import { ReportWindows } from "../Services/Store/ReportWindows.js"
 import { SyncStateRepo } from "../Services/Store/SyncStateRepo.js"
 import { authorize, statusFor } from "./Access.js"
 import {
   Api,
+  apiError,
   BackfillList,
   Caller,
   FleetOverview,
+  ItemView,
+  NotFound,
+  OrderList,
+  OrderView,
   QuarantinedView,
   ReplicaLoad,
   TenantDetail,
@@ -19,6 +27,8 @@ import {
 
 /** Quarantined orders shown per tenant: the newest ones, with their raw JSON. */
 const QUARANTINE_SHOWN = 50
+/** Orders listed per tenant unless asked otherwise: the newest by order date, with their items. */
+const ORDERS_SHOWN = 20
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
@@ -29,6 +39,8 @@ export const ConsoleHandlers = HttpApiBuilder.group(Api, "console", (handlers) =
     const fleet = yield* Fleet
     const repo = yield* SyncStateRepo
     const reportWindows = yield* ReportWindows
+    const recent = yield* RecentOrders
+    const orderItems = yield* OrderItems
 
     const onlyFor = Effect.map(Caller, (caller) => (caller._tag === "Tenant" ? caller.tenantId : null))
 
@@ -57,6 +69,24 @@ export const ConsoleHandlers = HttpApiBuilder.group(Api, "console", (handlers) =
           })
         )
       ].sort((a, b) => a.startAt.localeCompare(b.startAt)))
+
+    /** The orders with their stored items, in one statement for all of them. */
+    const withItems = (tenantId: string, orders: ReadonlyArray<StoredOrderHeader>) =>
+      Effect.map(orderItems.of(tenantId, MARKETPLACE, orders.map((o) => o.externalOrderId)), (items) => {
+        const byOrder = new Map<string, Array<ItemView>>()
+        for (const { externalOrderId, ...item } of items) {
+          const list = byOrder.get(externalOrderId) ?? []
+          list.push(new ItemView(item))
+          byOrder.set(externalOrderId, list)
+        }
+        return orders.map(({ orderDate, ...order }) =>
+          new OrderView({
+            ...order,
+            orderDate: iso(orderDate),
+            items: byOrder.get(order.externalOrderId) ?? []
+          })
+        )
+      })
 
     return handlers
       .handle("who", () =>
@@ -110,4 +140,15 @@ export const ConsoleHandlers = HttpApiBuilder.group(Api, "console", (handlers) =
             quarantinedTotal: quarantine.total
           })
         }))
-  }))
+      .handle("orders", ({ urlParams: { limit, orderId, tenantId } }) =>
+        Effect.gen(function*() {
+          yield* authorize(tenantId)
+          const orders = orderId === undefined
+            ? yield* recent.newest(tenantId, limit ?? ORDERS_SHOWN)
+            : Option.toArray(yield* recent.byId(tenantId, orderId))
+          if (orderId !== undefined && orders.length === 0) {
+            return yield* Effect.fail(apiError(NotFound, "NotFound", `order "${orderId}" is not stored for tenant "${tenantId}"`))
+          }
+          return new OrderList({ orders: yield* withItems(tenantId, orders) })
+        }))
+  })).pipe(Layer.provide([RecentOrders.Default, OrderItems.Default]))

@@ -161,6 +161,51 @@ describe("the operator console in Chromium, against `ordersync serve` in demo mo
     await expect.poll(() => page.locator("[data-key=success] .stat-value").textContent(), { timeout: 60_000 }).toBe("3")
   }, 180_000)
 
+  it("lists a tenant's newest orders; an order's row opens its items (SKU, quantity) as Amazon has them", async () => {
+    const simulatorUrl = /simulated Amazon at (\S+)/.exec(serve.stdout())?.[1]
+    expect(simulatorUrl).toBeDefined()
+    const truth = (await (await fetch(`${simulatorUrl}/_simulator/sellers/demo-seller-3/ground-truth`)).json()) as {
+      orders: ReadonlyArray<{ orderId: string; items: ReadonlyArray<{ sku: string; quantity: number }> }>
+    }
+    const itemsOf = new Map(truth.orders.map((o) => [o.orderId, o.items]))
+    const [stored] = await query<{ n: number }>((sql) => sql`SELECT count(*)::int AS n FROM "OrderItem" WHERE "tenantId" = 'demo-seller-3'`)
+
+    const { page, problems } = tabs[0]!
+    await page.goto(`${base}/#/tenant/demo-seller-3`)
+    await expect.poll(() => page.locator("#tenant-title").textContent()).toBe("demo-seller-3")
+    await expect.poll(() => page.locator("#tenant-cards [data-key=items] .stat-value").textContent()).toBe(stored!.n.toLocaleString("en-US"))
+    const listed = page.locator("#orders tbody tr[data-order]")
+    await listed.first().waitFor()
+    expect(await listed.count()).toBeGreaterThan(0)
+    expect(await listed.count()).toBeLessThanOrEqual(20)
+    // The order of the list with the most items (two or more for the demo sellers).
+    const ids = await listed.evaluateAll((rows) => rows.map((row) => row.getAttribute("data-order")!))
+    const id = ids.reduce((best, next) => ((itemsOf.get(next)?.length ?? 0) > (itemsOf.get(best)?.length ?? 0) ? next : best))
+    const wanted = itemsOf.get(id)!
+    expect(wanted.length).toBeGreaterThanOrEqual(2)
+
+    const toggle = page.locator(`#orders tbody tr[data-order="${id}"]`).getByRole("button", { name: `${wanted.length} items` })
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false")
+    await toggle.click()
+    expect(await toggle.getAttribute("aria-expanded")).toBe("true")
+    const table = page.getByRole("table", { name: `Items of order ${id}` })
+    await table.waitFor()
+    const rowsShown = () =>
+      table.locator("tbody tr").evaluateAll((rows) =>
+        rows.map((row) => `${row.children[0]!.textContent} × ${row.children[3]!.textContent}`).sort())
+    expect(await rowsShown()).toEqual(wanted.map((i) => `${i.sku} × ${i.quantity}`).sort())
+    await table.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: path.join(OUTPUT, "console-orders.png") })
+    // Still open after the next polls (the page asks again every 1.5 s).
+    for (let poll = 0; poll < 2; poll++) await page.waitForResponse((response) => response.url().includes("/console/orders?"))
+    expect(await table.isVisible()).toBe(true)
+    await toggle.click()
+    expect(await table.isVisible()).toBe(false)
+    expect(problems).toEqual([])
+    await page.getByRole("link", { name: "← All tenants" }).click()
+    await page.locator("#fleet").waitFor()
+  }, 60_000)
+
   it("a tenant token sees only its tenant; a wrong or revoked token gets a clear message", async () => {
     const own = await db.runPromise(Effect.flatMap(ApiTokens, (tokens) => tokens.create("demo-seller-2")))
     const tenant = await signIn(Redacted.value(own.token))
@@ -229,6 +274,12 @@ describe("the operator console in Chromium, against `ordersync serve` in demo mo
       for (const view of ["#/", "#/tenant/demo-seller-1"]) {
         await page.goto(`${base}/${view}`)
         await page.locator(view === "#/" ? "#tenants tbody th" : "#tenant-facts dt").first().waitFor()
+        if (view !== "#/") {
+          // An order's items open, so that their table is checked too.
+          const toggle = page.locator("#orders tbody button[aria-expanded]").first()
+          if ((await toggle.getAttribute("aria-expanded")) === "false") await toggle.click()
+          await page.locator("#orders table.items").first().waitFor()
+        }
         expect({ scheme, view, violations: await seriousViolations(page) }).toEqual({ scheme, view, violations: [] })
       }
     }
