@@ -91,11 +91,14 @@ export class Backfill extends Effect.Service<Backfill>()("ordersync/Backfill", {
       Effect.gen(function*() {
         const run = Option.getOrThrow(yield* repo.run(lease.tenantId))
         const quota = yield* client.quota(lease.tenantId, orders.operation)
+        // With v0 items, each order costs a getOrderItems call of its own: the planner counts that operation's quota too.
+        const items = orders.itemsOperation === undefined ? undefined : yield* client.quota(lease.tenantId, orders.itemsOperation)
         const plan = choose({
           rangeStart,
           rangeEnd,
           sample: { orders: sampled.orders, lastCreated: sampled.resumeAfter, complete: sampled.pageToken === null },
           quota,
+          ...(items === undefined ? {} : { items }),
           reportSeconds: run.reportSecondsObserved ?? reportsConfig.estimate,
           reportSecondsSeen: run.reportSecondsObserved !== null,
           reportLag: reportsConfig.lag,

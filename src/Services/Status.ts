@@ -11,7 +11,10 @@ import { Tenants } from "./Store/Tenants.js"
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null)
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
 
-const reportsProgress = (windows: ReadonlyArray<ReportWindow>): ReportsProgress | null =>
+const reportsProgress = (
+  windows: ReadonlyArray<ReportWindow>,
+  rule: { readonly rule: ReportsProgress["totalRule"]; readonly reason: string | null }
+): ReportsProgress | null =>
   windows.length === 0 ? null : new ReportsProgress({
     windows: windows.length,
     queued: windows.filter((w) => w.status === "requested" && w.reportStatus === "IN_QUEUE").length,
@@ -21,7 +24,9 @@ const reportsProgress = (windows: ReadonlyArray<ReportWindow>): ReportsProgress 
     rowsStored: windows.reduce((sum, w) => sum + w.rowsDone, 0),
     ordersStored: windows.reduce((sum, w) => sum + w.orders, 0),
     ordersDropped: windows.reduce((sum, w) => sum + w.ordersDropped, 0),
-    processingSeconds: round(windows.reduce((sum, w) => sum + (w.processingSeconds ?? 0), 0), 1)
+    processingSeconds: round(windows.reduce((sum, w) => sum + (w.processingSeconds ?? 0), 0), 1),
+    totalRule: rule.rule,
+    totalRuleReason: rule.reason
   })
 
 /** The seed's status JSON plus progress, read from the checkpoints. */
@@ -35,7 +40,13 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
     const config = yield* BackfillConfig
     const metrics = yield* MetricsConfig
 
-    const progressOf = (run: Option.Option<BackfillRun>, windows: ReadonlyArray<Window>, reports: ReadonlyArray<ReportWindow>, done: boolean) => {
+    const progressOf = (
+      run: Option.Option<BackfillRun>,
+      windows: ReadonlyArray<Window>,
+      reports: ReadonlyArray<ReportWindow>,
+      done: boolean,
+      rule: Parameters<typeof reportsProgress>[1]
+    ) => {
       if (Option.isNone(run)) {
         return new BackfillProgress({
           rangeStart: null, rangeEnd: null, startedAt: null, windowsDone: 0, windowsTotal: 0, pages: 0,
@@ -78,7 +89,7 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
         estimatedSecondsRemaining: done ? 0 : reportsOpen === 0 && coverage > 0 ? Math.round((r.activeMillis / 1000) * (1 - coverage) / coverage) : null,
         historySource: r.historySource,
         historyReason: r.historyReason,
-        reports: reportsProgress(reports)
+        reports: reportsProgress(reports, rule)
       })
     }
 
@@ -95,17 +106,18 @@ export class Status extends Effect.Service<Status>()("ordersync/Status", {
     const getBackfillStatus = (tenantId: string) =>
       Effect.gen(function*() {
         yield* tenants.summaryOf(tenantId)
-        const [state, run, windows, reports, summary, holder] = yield* Effect.all([
+        const [state, run, windows, reports, summary, holder, rule] = yield* Effect.all([
           repo.state(tenantId),
           repo.run(tenantId),
           repo.windows(tenantId),
           reportWindows.list(tenantId),
           orderRepo.summary(tenantId),
-          leases.holder(tenantId)
+          leases.holder(tenantId),
+          tenants.totalRule(tenantId)
         ])
         const s = Option.getOrNull(state)
         const done = s?.initialBackfillStatus === "success"
-        const progress = progressOf(run, windows, reports, done)
+        const progress = progressOf(run, windows, reports, done, rule)
         yield* setProgress(tenantId, progress.coverage)
         return new BackfillStatus({
           tenantId,

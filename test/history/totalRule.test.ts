@@ -173,7 +173,7 @@ describe("the report total rule through reports", () => {
         const status = yield* (yield* Backfill).runInitialBackfill("vcs-de", 365)
         expect(status.initialBackfillStatus).toBe("success")
         expect(status.progress.historySource).toBe("reports")
-        expect(status.progress.reports).toMatchObject({ windows: 13, done: 13, fallback: 0 })
+        expect(status.progress.reports).toMatchObject({ windows: 13, done: 13, fallback: 0, totalRule: "taxIncluded" })
         expect(requestsOf(sim, "vcs-de", "createReport")).toBe(13)
         const rule = yield* (yield* Tenants).totalRule("vcs-de")
         expect(rule.rule).toBe("taxIncluded")
@@ -197,7 +197,7 @@ describe("the report total rule through reports", () => {
         yield* addSellers(sim)
         const status = yield* (yield* Backfill).runInitialBackfill("us-tax", 365)
         expect(status.progress.historySource).toBe("reports")
-        expect(status.progress.reports).toMatchObject({ windows: 13, done: 13, fallback: 0 })
+        expect(status.progress.reports).toMatchObject({ windows: 13, done: 13, fallback: 0, totalRule: "additive" })
         expect(status.progress.historyReason).toMatch(/orders in the range/)
         const rule = yield* (yield* Tenants).totalRule("us-tax")
         expect(rule.rule).toBe("additive")
@@ -244,7 +244,7 @@ describe("the report total rule through reports", () => {
         expect(status.progress.historySource).toBe("orders")
         expect(status.progress.historyReason).toBe(`report totals match no rule (${rule.reason}): history through the Orders API`)
         // Every report window, the ones stored before the decision included, went to the Orders API.
-        expect(status.progress.reports).toMatchObject({ windows: 13, done: 0, fallback: 13 })
+        expect(status.progress.reports).toMatchObject({ windows: 13, done: 0, fallback: 13, totalRule: "none", totalRuleReason: rule.reason })
         const run = Option.getOrThrow(yield* (yield* SyncStateRepo).run("skewed"))
         const [fromReports] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM "Order"
           WHERE "tenantId" = 'skewed' AND "raw" ->> 'source' = 'report' AND "orderDate" >= ${run.rangeStart}`.pipe(Effect.orDie)
