@@ -211,3 +211,45 @@ export const decodeV0 = (raw: unknown, options: DecodeOptions = {}): DecodedOrde
           raw: options.rawInDocument ? null : raw
         })))
   )
+
+/**
+ * Escapes in an answer's JSON text that PostgreSQL's jsonb refuses: `\u0000` (its text cannot hold a NUL) and
+ * surrogate escapes (a lone one is refused; a pair is let through by `jsonbRefuses`). Rare: one scan of the text
+ * decides whether a page needs the per-order look.
+ */
+const REFUSED_ESCAPES = /\\u0000|\\u[dD][89a-fA-F]/
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Whether jsonb would refuse this value: a string (or key) anywhere in it with a NUL or a lone surrogate. */
+export const jsonbRefuses = (value: unknown): boolean => {
+  if (typeof value === "string") return value.includes("\0") || LONE_SURROGATE.test(value)
+  if (Array.isArray(value)) return value.some(jsonbRefuses)
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).some(([key, item]) => jsonbRefuses(key) || jsonbRefuses(item))
+  }
+  return false
+}
+
+/**
+ * A page's orders, decoded. Normally each order's `raw` stays in the page's text, which the database reads as jsonb
+ * (`document`). When the text holds what jsonb refuses, that would fail the whole page's statement, every time: the
+ * orders holding it are quarantined (their raw kept with U+FFFD in place of the NUL, by the quarantine) and the others
+ * keep their own `raw`, without the document.
+ */
+export const pageOrders = (
+  orders: ReadonlyArray<unknown>,
+  text: string,
+  path: ReadonlyArray<string>,
+  decode: (raw: unknown, options?: DecodeOptions) => DecodedOrder,
+  idField: string
+): { readonly decoded: ReadonlyArray<DecodedOrder>; readonly document?: { readonly text: string; readonly path: ReadonlyArray<string> } } => {
+  if (!REFUSED_ESCAPES.test(text)) return { decoded: orders.map((order) => decode(order, { rawInDocument: true })), document: { text, path } }
+  return {
+    decoded: orders.map((order) =>
+      jsonbRefuses(order)
+        ? quarantine(order, idField, "the order holds a NUL character (\\u0000) or half a surrogate pair, which PostgreSQL cannot store")
+        : decode(order)
+    )
+  }
+}

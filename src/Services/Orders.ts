@@ -1,5 +1,5 @@
 import { Config, Effect, Either, Option, Schema, Stream } from "effect"
-import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026 } from "../Domain/AmazonOrders.js"
+import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026, pageOrders } from "../Domain/AmazonOrders.js"
 import { itemsV0 } from "../Domain/ApiItems.js"
 import { DatasetsMissing } from "../Domain/Errors.js"
 import type { DecodedOrder, Order, PageOrders } from "../Domain/Order.js"
@@ -61,9 +61,6 @@ const withText = <A, I>(schema: Schema.Schema<A, I>): BodyDecoder<{ readonly bod
 
 const iso = (date: Date) => date.toISOString()
 
-/** A page's orders are stored with their `raw` taken from the page's text (its document), so they need not keep it. */
-const inDocument = { rawInDocument: true } as const
-
 /** An Orders API version: how to ask for a page and how to read one. */
 interface Source {
   readonly operation: string
@@ -110,7 +107,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
           ),
           Effect.map((response) =>
             new Page(
-              { decoded: response.body.body.orders.map((order) => decode2026(order, inDocument)), document: { text: response.body.text, path: ["orders"] } },
+              pageOrders(response.body.body.orders, response.body.text, ["orders"], decode2026, "orderId"),
               Option.fromNullable(response.body.body.pagination?.nextToken),
               response.attempts,
               response.throttled
@@ -138,7 +135,7 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
         }, withText(GetOrdersBody), budget, options).pipe(
           Effect.map((response) =>
             new Page(
-              { decoded: response.body.body.payload.Orders.map((order) => decodeV0(order, inDocument)), document: { text: response.body.text, path: ["payload", "Orders"] } },
+              pageOrders(response.body.body.payload.Orders, response.body.text, ["payload", "Orders"], decodeV0, "AmazonOrderId"),
               Option.fromNullable(response.body.body.payload.NextToken),
               response.attempts,
               response.throttled

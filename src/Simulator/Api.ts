@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Operation, SimulatorConfig } from "./Config.js"
-import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder, isDatasetsDropped } from "./Faults.js"
+import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder, isDatasetsDropped, isNulText, withNulText } from "./Faults.js"
 import { listPage } from "./Listing.js"
 import type { Lwa } from "./Lwa.js"
 import { HORIZON_MS, isVisible, SECOND } from "./OrderBook.js"
@@ -321,7 +321,8 @@ const searchOrders = (context: ApiContext, seller: SellerState, params: Params, 
     pageKey: resolved.pageKey,
     body: {
       orders: page.positions.map((i) => {
-        const order = renderOrder2026(book, i, now, isDatasetsDropped(seller.faults, i) ? noDatasets : resolved.includedData)
+        const rendered = renderOrder2026(book, i, now, isDatasetsDropped(seller.faults, i) ? noDatasets : resolved.includedData)
+        const order = isNulText(seller.faults, i) ? withNulText(rendered, ["salesChannel", "marketplaceName"]) : rendered
         return isCorruptOrder(seller.faults, i) ? corruptOrder(order, "createdTime") : order
       }),
       ...(nextToken !== undefined ? { pagination: { nextToken } } : {}),
@@ -342,7 +343,8 @@ const getOrders = (context: ApiContext, seller: SellerState, params: Params, now
     body: {
       payload: {
         Orders: page.positions.map((i) => {
-          const order = renderOrderV0(book, i, now)
+          const rendered = renderOrderV0(book, i, now)
+          const order = isNulText(seller.faults, i) ? withNulText(rendered, ["ShipServiceLevel"]) : rendered
           return isCorruptOrder(seller.faults, i) ? corruptOrder(order, "PurchaseDate") : order
         }),
         ...(nextToken !== undefined ? { NextToken: nextToken } : {}),

@@ -50,6 +50,12 @@ export const Faults = Schema.Struct({
   /** Share of orders always served damaged (a createdTime that is not a date): the client must quarantine them. */
   corruptOrderShare: Schema.optionalWith(Probability, { default: zero }),
   /**
+   * Share of orders served with a NUL character in a field the client does not read (2026: the marketplace name;
+   * v0: `ShipServiceLevel`), written in the JSON as `\u0000`: PostgreSQL's jsonb refuses it, so the client must
+   * quarantine those orders and store the rest of their page.
+   */
+  nulTextShare: Schema.optionalWith(Probability, { default: zero }),
+  /**
    * Share of orders served with only the basic information whatever `includedData` asked for (1: every order, as a
    * proxy or an API change that drops the parameter would): the client must not store them as if complete.
    */

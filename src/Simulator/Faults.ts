@@ -44,3 +44,13 @@ export const corruptOrder = (order: Record<string, unknown>, dateField: string):
   ...order,
   [dateField]: "not-a-date"
 })
+
+/** Whether the order at this position is always served with a NUL character in a text field (`nulTextShare`). */
+export const isNulText = (faults: Faults, position: number): boolean => picked(faults.nulTextShare, position, 0x0417)
+
+/** A NUL in a text field the client stores only in `raw` (`path`: where in the order). */
+export const withNulText = (order: Record<string, unknown>, path: readonly [string] | readonly [string, string]): Record<string, unknown> => {
+  if (path.length === 1) return { ...order, [path[0]]: `${String(order[path[0]] ?? "")}\0` }
+  const inner = (order[path[0]] ?? {}) as Record<string, unknown>
+  return { ...order, [path[0]]: { ...inner, [path[1]]: `${String(inner[path[1]] ?? "")}\0` } }
+}
