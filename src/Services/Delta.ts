@@ -115,7 +115,10 @@ export class Delta extends Effect.Service<Delta>()("ordersync/Delta", {
               Effect.zipRight(
                 tenants.park(tenantId, error.message),
                 sink.fenced(lease, repo.patchState(tenantId, { lastError: error.message })).pipe(Effect.ignore)
-              ))
+              )),
+            // Not parked (the seller may grant the role any time), but the status says why the syncs fail.
+            Effect.tapErrorTag("RoleMissing", (error) =>
+              sink.fenced(lease, repo.patchState(tenantId, { lastError: error.message })).pipe(Effect.ignore))
           ), { wait: options.waitForLease ?? true })
       }).pipe(Effect.annotateLogs("tenantId", tenantId), Effect.withSpan("runOrdersDeltaSync", { attributes: { tenantId } }))
 

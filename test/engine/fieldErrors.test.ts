@@ -161,6 +161,10 @@ describe("the field's error answers (issue 30)", () => {
         // Denied once, then again with a freshly granted access token: that is what tells a role from revoked credentials.
         expect(requestsOf(sim, "no-orders-role", "searchOrders")).toBe(2)
         expect(sim.stats("no-orders-role").requests["token"]?.["200"]).toBe(2)
+        // A delta sync denied the same way says so in lastError too (as if the role went after the history was done).
+        yield* (yield* SyncStateRepo).patchState("no-orders-role", { status: "success", cursor: new Date(Date.now() - 86_400_000), lastError: null })
+        expect((yield* Effect.flip(backfill.runOrdersDeltaSync("no-orders-role")))._tag).toBe("RoleMissing")
+        expect((yield* backfill.getBackfillStatus("no-orders-role")).lastError).toMatch(/Amazon denied searchOrders/)
       }).pipe(Effect.provide(engineFor(sim)))
     }))
 
