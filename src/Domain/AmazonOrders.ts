@@ -1,6 +1,6 @@
 import { Either, ParseResult, Schema } from "effect"
 import { items2026 } from "./ApiItems.js"
-import type { DecodedOrder, Order } from "./Order.js"
+import { type DecodedOrder, type Order, withoutMoney } from "./Order.js"
 
 // Only the fields ordersync stores are decoded; everything else stays in `raw` exactly as Amazon sent it.
 
@@ -185,7 +185,7 @@ export const decode2026 = (raw: unknown, options: DecodeOptions = {}): DecodedOr
           currency: total.currency,
           itemsCount: o.orderItems.reduce((n, item) => n + item.quantityOrdered, 0),
           raw: options.rawInDocument ? null : raw,
-          items
+          items: total.amount === null ? items.map(withoutMoney) : items
         })))
   )
 

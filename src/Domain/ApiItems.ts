@@ -97,7 +97,10 @@ export const proceedsMoney = (proceeds: Record<string, unknown>, where: string):
   if (total !== undefined && Either.isLeft(total)) return Either.left(total.left)
   if (currencies.size > 1) return Either.left(`${where}'s proceeds are in more than one currency (${[...currencies].join(", ")})`)
   money = { ...money, currency: currencies.size === 1 ? [...currencies][0]! : null }
-  if (total !== undefined && tax.length > 0 && !sameAmount(sum([...charges, ...tax]), total.right) && sameAmount(sum(charges), total.right)) {
+  // Prices with the tax inside are the VAT/GST marketplaces' way; in USD and CAD the tax is on top, and proceeds
+  // without it (a marketplace facilitator's tax) must not be read as prices that include it.
+  const taxOnTop = money.currency !== null && TAX_ON_TOP_CURRENCIES.has(money.currency)
+  if (total !== undefined && tax.length > 0 && !taxOnTop && !sameAmount(sum([...charges, ...tax]), total.right) && sameAmount(sum(charges), total.right)) {
     money = {
       ...money,
       itemPrice: subtractAmount(money.itemPrice, money.itemTax)!,

@@ -59,6 +59,19 @@ export interface OrderItem {
   readonly raw: { readonly path: ReadonlyArray<string> } | { readonly value: unknown }
 }
 
+/** The item without money: where its order has no total (a Pending order), its items show none either. */
+export const withoutMoney = (item: OrderItem): OrderItem => ({
+  ...item,
+  itemPrice: null,
+  itemTax: null,
+  shippingPrice: null,
+  shippingTax: null,
+  giftWrapPrice: null,
+  giftWrapTax: null,
+  promotionDiscount: null,
+  currency: null
+})
+
 /** An order Amazon sent that did not decode: kept with the reason, never dropped. */
 export interface QuarantinedOrder {
   readonly externalOrderId: string | null

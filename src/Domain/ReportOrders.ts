@@ -495,7 +495,7 @@ export const decodeReportOrder = (
           asin: optionalField(fields, index.asin),
           title: optionalField(fields, index.productName),
           status: optionalField(fields, index.itemStatus)
-        }, quantities[i]!, i, rule, priced))
+        }, quantities[i]!, i, rule, priced && total.right.totalAmount !== null))
     }
   }
 }

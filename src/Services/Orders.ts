@@ -1,5 +1,5 @@
 import { Config, Effect, Either, Option, Schema, Stream } from "effect"
-import { decode2026, decodeV0, INCLUDED_DATA_2026, lacksDatasets2026, pageOrders } from "../Domain/AmazonOrders.js"
+import { decode2026, decodeV0, INCLUDED_DATA_2026, jsonbRefuses, lacksDatasets2026, pageOrders } from "../Domain/AmazonOrders.js"
 import { itemsV0 } from "../Domain/ApiItems.js"
 import { DatasetsMissing } from "../Domain/Errors.js"
 import type { DecodedOrder, Order, PageOrders } from "../Domain/Order.js"
@@ -173,8 +173,9 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
     }
 
     /**
-     * One order with its items, or as it was (items absent: those stored stay) when Amazon refuses them for this
-     * order for good (a 4xx such as 404, a refused NextToken) or they do not decode: a warning says which. What is
+     * One order with its items, or without (its version then has none stored) when Amazon refuses them for this
+     * order for good (a 4xx such as 404, a refused NextToken) or they do not decode or cannot be stored: a warning
+     * says which. What is
      * not the order's own (the quota, Amazon unavailable after the retries, the credentials or the role) fails the
      * page, which is then asked again from its checkpoint: an order stored without items would get them only when it
      * next changes.
@@ -184,7 +185,10 @@ export class Orders extends Effect.Service<Orders>()("ordersync/Orders", {
         Effect.as(Effect.logWarning(`order ${order.externalOrderId} stored without its items: ${reason}`), { order, attempts: 0, throttled: 0 })
       return getOrderItems(seller, order.externalOrderId).pipe(
         Effect.flatMap(({ attempts, items, throttled }) =>
-          Either.match(itemsV0(items, order), {
+          // Each item's raw goes to the database as jsonb, which refuses a NUL (\u0000) or half a surrogate pair.
+          items.some(jsonbRefuses)
+            ? Effect.map(without("getOrderItems answered text PostgreSQL cannot store (a NUL or half a surrogate pair)"), (kept) => ({ ...kept, attempts, throttled }))
+            : Either.match(itemsV0(items, order), {
             onLeft: (reason) => Effect.map(without(`getOrderItems answered items that do not decode (${reason})`), (kept) => ({ ...kept, attempts, throttled })),
             onRight: (read) =>
               Effect.as(

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Operation, SimulatorConfig } from "./Config.js"
-import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder, isDatasetsDropped, isNulText, withNulText } from "./Faults.js"
+import { corruptOrder, drawBodyFault, drawDelayMs, drawRequestFault, isCorruptOrder, isDatasetsDropped, isNulItemText, isNulText, withNulText } from "./Faults.js"
 import { listPage } from "./Listing.js"
 import type { Lwa } from "./Lwa.js"
 import { HORIZON_MS, isVisible, SECOND } from "./OrderBook.js"
@@ -374,7 +374,11 @@ const getOrderItems = (context: ApiContext, seller: SellerState, orderId: string
   }
   const i = findVisibleOrder(seller, orderId, now)
   if (i < 0) return notFound(orderId)
-  return { status: 200, body: { payload: renderOrderItemsV0(seller.book(), i, now) } }
+  const payload = renderOrderItemsV0(seller.book(), i, now)
+  if (!isNulItemText(seller.faults, i)) return { status: 200, body: { payload } }
+  // A NUL in each item's note, which the client keeps only in raw.
+  const items = (payload as { OrderItems: ReadonlyArray<Record<string, unknown>> }).OrderItems
+  return { status: 200, body: { payload: { ...payload, OrderItems: items.map((item) => withNulText(item, ["ConditionNote"])) } } }
 }
 
 const getOrder = (seller: SellerState, operation: Operation, orderId: string, params: Params, now: number): Outcome => {

@@ -55,6 +55,8 @@ export const Faults = Schema.Struct({
    * quarantine those orders and store the rest of their page.
    */
   nulTextShare: Schema.optionalWith(Probability, { default: zero }),
+  /** The same in v0 getOrderItems answers (each item's `ConditionNote`), for another share of the orders. */
+  nulItemTextShare: Schema.optionalWith(Probability, { default: zero }),
   /**
    * Share of orders served with only the basic information whatever `includedData` asked for (1: every order, as a
    * proxy or an API change that drops the parameter would): the client must not store them as if complete.

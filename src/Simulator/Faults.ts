@@ -48,6 +48,9 @@ export const corruptOrder = (order: Record<string, unknown>, dateField: string):
 /** Whether the order at this position is always served with a NUL character in a text field (`nulTextShare`). */
 export const isNulText = (faults: Faults, position: number): boolean => picked(faults.nulTextShare, position, 0x0417)
 
+/** Whether getOrderItems serves this order's items with a NUL character in each one's `ConditionNote` (`nulItemTextShare`). */
+export const isNulItemText = (faults: Faults, position: number): boolean => picked(faults.nulItemTextShare, position, 0x17e3)
+
 /** A NUL in a text field the client stores only in `raw` (`path`: where in the order). */
 export const withNulText = (order: Record<string, unknown>, path: readonly [string] | readonly [string, string]): Record<string, unknown> => {
   if (path.length === 1) return { ...order, [path[0]]: `${String(order[path[0]] ?? "")}\0` }

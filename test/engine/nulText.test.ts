@@ -33,4 +33,25 @@ describe("orders holding a NUL character", () => {
         }).pipe(Effect.provide(engineFor(sim, { ORDERS_API: api })))
       }))
   }
+
+  it.scopedLive("v0 getOrderItems answers holding a NUL: those orders are stored without items (a warning), the others with theirs", () =>
+    Effect.gen(function*() {
+      const sim = yield* simulator({ timeFactor: 100, sellers: [testSeller("nul-items", 200, 612, { faults: { nulItemTextShare: 0.05 } })] })
+      yield* Effect.gen(function*() {
+        yield* addSellers(sim)
+        const status = yield* (yield* Backfill).runInitialBackfill("nul-items", 365)
+        expect(status.initialBackfillStatus).toBe("success")
+        const sql = yield* SqlClient.SqlClient
+        const counts = yield* sql<{ externalOrderId: string; items: number }>`
+          SELECT o."externalOrderId", (SELECT count(*)::int FROM "OrderItem" i WHERE i."orderId" = o."id") AS items
+          FROM "Order" o WHERE o."tenantId" = 'nul-items'`
+        const without = counts.filter((c) => c.items === 0)
+        expect(without.length).toBeGreaterThan(0)
+        expect(without.length).toBeLessThan(counts.length / 4)
+        const from = new Date(status.progress.rangeStart!)
+        const truth = sim.groundTruth("nul-items").filter((o) => new Date(o.createdTime) >= from)
+        expectExactly((yield* storedOrders("nul-items")).filter((o) => o.orderDate >= from), truth)
+        yield* expectItemsExactly("nul-items", truth)
+      }).pipe(Effect.provide(engineFor(sim, { ORDERS_API: "v0", ORDERSYNC_V0_ITEMS: "true" })))
+    }))
 })

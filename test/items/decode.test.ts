@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
+import { decode2026 } from "../../src/Domain/AmazonOrders.js"
 import { items2026, proceedsMoney } from "../../src/Domain/ApiItems.js"
 import { sumAmounts } from "../../src/Domain/Money.js"
 import { decodeReportOrder, reportHeader } from "../../src/Domain/ReportOrders.js"
@@ -72,5 +73,28 @@ describe("an item's money, net of tax, from each source", () => {
     // A Pending order has no prices, as on the Orders API.
     const pending = decodeReportOrder(header, "T", [rows[0]!.map((f, k) => (k === 3 ? "Pending" : f))], 1, "taxIncluded")
     expect(pending._tag === "Order" && pending.order.items![0]!.itemPrice).toBe(null)
+  })
+})
+
+describe("money the sources leave open", () => {
+  it("USD proceeds that sum only without their TAX are not read as prices with the tax inside (a facilitator's tax)", () => {
+    const usd = (amount: string) => ({ amount, currencyCode: "USD" })
+    const read = proceedsMoney({
+      proceedsTotal: usd("20.00"),
+      breakdowns: [{ type: "ITEM", subtotal: usd("20.00") }, { type: "TAX", subtotal: usd("1.65") }]
+    }, "item")
+    expect(Either.getOrThrow(read)).toMatchObject({ itemPrice: "20.00", itemTax: "1.65" })
+  })
+
+  it("a 2026 order without a total has items without money, even with proceeds that carry no breakdowns", () => {
+    const order = {
+      orderId: "111-1", createdTime: "2026-03-01T00:00:00Z", lastUpdatedTime: "2026-03-01T00:00:00Z",
+      salesChannel: { channelName: "AMAZON", marketplaceId: "ATVPDKIKX0DER" },
+      fulfillment: { fulfillmentStatus: "PENDING", fulfilledBy: "MERCHANT" },
+      orderItems: [{ orderItemId: "1", quantityOrdered: 1, product: { sellerSku: "S" }, proceeds: {} }]
+    }
+    const decoded = decode2026(order)
+    expect(decoded._tag === "Order" && decoded.order.totalAmount).toBe(null)
+    expect(decoded._tag === "Order" && decoded.order.items![0]).toMatchObject({ itemPrice: null, promotionDiscount: null, currency: null })
   })
 })

@@ -99,12 +99,19 @@ describe("order items in the store", () => {
           // Older: nothing happens, the item it still had stays gone.
           yield* write(tenant, [order("O-1", "2026-03-02T12:00:00Z", [item("first"), item("second"), item("third")])])
           expect(yield* stored(tenant)).toEqual(after)
-          // A source without items (v0 without ORDERSYNC_V0_ITEMS): the items stay.
-          yield* write(tenant, [order("O-1", "2026-03-04T00:00:00Z", undefined)])
-          expect((yield* stored(tenant)).map((row) => row.orderItemId)).toEqual(["first", "third"])
           // An empty list: the order has no items any more.
-          yield* write(tenant, [order("O-1", "2026-03-05T00:00:00Z", [])])
+          yield* write(tenant, [order("O-1", "2026-03-04T00:00:00Z", [])])
           expect(yield* stored(tenant)).toEqual([])
+          yield* write(tenant, [order("O-1", "2026-03-05T00:00:00Z", [item("first")])])
+          // A version from a source without items (v0 without ORDERSYNC_V0_ITEMS): the older version's items go too,
+          // as they may no longer be true; the same version again with its items fills them.
+          yield* write(tenant, [order("O-1", "2026-03-06T00:00:00Z", undefined)])
+          expect(yield* stored(tenant)).toEqual([])
+          yield* write(tenant, [order("O-1", "2026-03-06T00:00:00Z", [item("first"), item("second")])])
+          expect((yield* stored(tenant)).map((row) => row.orderItemId)).toEqual(["first", "second"])
+          // Once they are there, the same version again changes nothing.
+          yield* write(tenant, [order("O-1", "2026-03-06T00:00:00Z", [item("first", { quantity: 9 })])])
+          expect((yield* stored(tenant)).map((row) => row.orderItemId)).toEqual(["first", "second"])
         }))
     }
 
@@ -125,6 +132,27 @@ describe("order items in the store", () => {
         // A report's older or equal version never replaces the API's.
         yield* viaCopy("items-report", [{ ...fromReport, lastUpdateDate: new Date("2026-03-03T00:00:00Z") }], "report")
         expect(yield* stored("items-report")).toEqual(after)
+      }))
+
+    it.effect("orders stored before items were kept get them from a rerun of the same version; a report's same version with another total replaces its row", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const reportRaw = { source: "report", reportType: "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL", rows: [{ sku: "A" }] }
+        const api = order("O-api", "2026-03-02T00:00:00Z", [item("first")])
+        const report = { ...order("O-rep", "2026-03-02T00:00:00Z", [item("report-1", { raw: { path: ["rows", "0"] } })], reportRaw), totalAmount: "33.48" }
+        yield* viaJson("items-upgrade", [api])
+        yield* viaCopy("items-upgrade", [report], "report")
+        // As an earlier ordersync left them: no items.
+        yield* sql`DELETE FROM "OrderItem" WHERE "tenantId" = 'items-upgrade'`
+        expect(yield* viaJson("items-upgrade", [api])).toEqual({ inserted: 0, updated: 1 })
+        yield* viaCopy("items-upgrade", [report], "report")
+        expect((yield* stored("items-upgrade")).map((row) => `${row.externalOrderId} ${row.orderItemId}`)).toEqual(["O-api first", "O-rep report-1"])
+        // A rerun with everything in place writes nothing.
+        expect(yield* viaJson("items-upgrade", [api])).toEqual({ inserted: 0, updated: 0 })
+        // The tenant's report total rule chosen since: the same report version with its new total replaces the old one.
+        yield* viaCopy("items-upgrade", [{ ...report, totalAmount: "28.72" }], "report")
+        const [row] = yield* sql<{ total: string }>`SELECT "totalAmount"::text AS total FROM "Order" WHERE "externalOrderId" = 'O-rep'`
+        expect(row!.total).toBe("28.72")
       }))
 
     it.effect("an item the columns would refuse keeps its whole order out (unstorable names it)", () =>

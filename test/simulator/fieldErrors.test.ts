@@ -21,8 +21,11 @@ const tokenRefusals = async (client: Client) => {
   const token = await client.token("Atzr|field-expiry")
   const after = isoAgo(400 * DAY)
   const first = await client.get(`${search}?createdAfter=${after}&maxResultsPerPage=5`, token)
+  await new Promise((resolve) => setTimeout(resolve, 20))
   const expired2026 = await client.get(`${search}?createdAfter=${after}&paginationToken=${encodeURIComponent(first.body.pagination.nextToken)}`, token)
   const firstV0 = await client.get(`${v0}?MarketplaceIds=ATVPDKIKX0DER&CreatedAfter=${after}&MaxResultsPerPage=5`, token)
+  // The tokens live a millisecond: a loaded machine could still use one within it.
+  await new Promise((resolve) => setTimeout(resolve, 20))
   const expiredV0 = await client.get(`${v0}?MarketplaceIds=ATVPDKIKX0DER&NextToken=${encodeURIComponent(firstV0.body.payload.NextToken)}`, token)
   const garbage2026 = await client.get(`${search}?createdAfter=${after}&paginationToken=garbage`, token)
   const garbageV0 = await client.get(`${v0}?MarketplaceIds=ATVPDKIKX0DER&NextToken=AAAA`, token)

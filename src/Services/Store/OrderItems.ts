@@ -11,7 +11,8 @@ import { fromTimestamptz, SharedColumns, type TimeType } from "./SharedColumns.j
  * and an order and its items never disagree after a commit or a kill. An order's new version brings all its items:
  * the ones it no longer has are deleted (not marked: the stored items are always those of the stored version, so a
  * report's `report-N` items give way to the Orders API's own ids, and an item Amazon dropped is gone, as from the
- * order's `raw`). An order whose source carries no items (v0 without ORDERSYNC_V0_ITEMS) keeps the ones it had.
+ * order's `raw`). A version from a source that carries no items (v0 without ORDERSYNC_V0_ITEMS, or an order whose
+ * items Amazon refused) has none: the items of the version before are deleted, as they may no longer be true.
  */
 
 /** The item columns, as the JSON rows and the staging table name them (short: they go over the wire per item). */
@@ -19,6 +20,7 @@ const RECORD = `o text, iid text, sku text, asin text, ti text, q int, qs int, i
   st numeric, gp numeric, gt numeric, pd numeric, cur text, ist text, path text[], raw jsonb`
 
 const INTEGER_MAX = 2_147_483_647
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 /** NUMERIC(18, 2): 16 digits before the point. */
 const AMOUNT = /^-?\d{1,16}(\.\d+)?$/
 const TEXT_FIELDS = ["orderItemId", "sku", "asin", "title", "currency", "itemStatus"] as const
@@ -29,7 +31,9 @@ export const unstorableItems = (items: ReadonlyArray<OrderItem> | undefined): st
   if (items === undefined) return undefined
   for (const [k, item] of items.entries()) {
     for (const field of TEXT_FIELDS) {
-      if (item[field]?.includes("\0")) return `item ${k + 1}'s ${field} holds a NUL character, which PostgreSQL cannot store`
+      const text = item[field]
+      if (text?.includes("\0")) return `item ${k + 1}'s ${field} holds a NUL character, which PostgreSQL cannot store`
+      if (text !== null && LONE_SURROGATE.test(text)) return `item ${k + 1}'s ${field} holds half a surrogate pair, which PostgreSQL cannot store`
     }
     for (const field of ["quantity", "quantityShipped"] as const) {
       const value = item[field]
@@ -45,7 +49,7 @@ export const unstorableItems = (items: ReadonlyArray<OrderItem> | undefined): st
   return undefined
 }
 
-/** The orders whose items are known: all of them (undefined), none (an empty list), or those listed. */
+/** The orders whose items are known: all of them (undefined), or those listed (maybe none). */
 export const ordersWithItems = (orders: ReadonlyArray<Order>): ReadonlyArray<string> | undefined => {
   let unknown = 0
   for (const order of orders) if (order.items === undefined) unknown++
@@ -145,16 +149,14 @@ export class OrderItems extends Effect.Service<OrderItems>()("ordersync/OrderIte
 
     /**
      * CTEs after an "upserted" CTE that returns the orders written ("id", "externalOrderId", "raw",
-     * "lastUpdateDate"): their items from `rows`, the items they no longer have deleted. `known`: only these orders'
-     * items are known (see `ordersWithItems`). Item `raw` is the item itself, or its place in the order's `raw`.
+     * "lastUpdateDate"): their items from `rows`, every other item of theirs deleted (an order whose items are not
+     * known has none in `rows`). Item `raw` is the item itself, or its place in the order's `raw`.
      */
-    const parts = (tenantId: string, rows: Fragment, known: ReadonlyArray<string> | undefined, marketplace: string): Fragment => {
-      const which = known === undefined ? sql`TRUE` : sql`u."externalOrderId" = ANY(${known}::text[])`
+    const parts = (tenantId: string, rows: Fragment, marketplace: string): Fragment => {
       return sql`"itemRows" AS MATERIALIZED (${rows}),
         "itemsGone" AS (
           DELETE FROM "OrderItem" x USING "upserted" u
           WHERE x."tenantId" = ${tenantId} AND x."marketplace" = ${marketplace} AND x."externalOrderId" = u."externalOrderId"
-            AND ${which}
             AND NOT EXISTS (SELECT 1 FROM "itemRows" r WHERE r.o = x."externalOrderId" AND r.iid = x."orderItemId")),
         "itemsPut" AS (
           INSERT INTO "OrderItem" ("id", "orderId", "tenantId", "marketplace", "externalOrderId", "orderItemId", "sku",

@@ -25,16 +25,30 @@ const ON_CONFLICT_SET = `ON CONFLICT ("tenantId", "marketplace", "externalOrderI
   WHERE "Order"."lastUpdateDate" IS NULL
      OR "Order"."lastUpdateDate" < EXCLUDED."lastUpdateDate"`
 
-export const ON_CONFLICT_NEWER_ONLY = `${ON_CONFLICT_SET}
-     OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")`
+/** The stored row has no items: written before ordersync stored them (or by a source without them). */
+const WITHOUT_ITEMS = `NOT EXISTS (SELECT 1 FROM "OrderItem" i WHERE i."tenantId" = "Order"."tenantId"
+         AND i."marketplace" = "Order"."marketplace" AND i."externalOrderId" = "Order"."externalOrderId")`
 
 /**
- * The same rule for rows from an order report, which carries less than the Orders API (no buyer, no order-item ids):
- * a report row replaces a row of the same version only if that row came from a report too.
+ * The conflict rule of a chunk: newer versions replace, and the same version replaces when its content differs, or
+ * (`itemsKnown`: the chunk carries every order's items) when the stored row has no items, so a rerun or `--restart`
+ * fills the items of orders stored before ordersync kept them.
+ * A row from an order report, which carries less than the Orders API (no buyer, no order-item ids), replaces a row of
+ * the same version only if that row came from a report too; its total counts as content (the tenant's report total
+ * rule may have been chosen since).
  */
-export const ON_CONFLICT_NEWER_ONLY_REPORT = `${ON_CONFLICT_SET}
+export const onConflict = (source: OrderSource, itemsKnown: boolean): string => {
+  const noItems = itemsKnown ? ` OR ${WITHOUT_ITEMS}` : ""
+  return source === "report"
+    ? `${ON_CONFLICT_SET}
      OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND "Order"."raw"->>'source' = 'report'
-         AND "Order"."raw" IS DISTINCT FROM EXCLUDED."raw")`
+         AND ("Order"."raw" IS DISTINCT FROM EXCLUDED."raw" OR "Order"."totalAmount" IS DISTINCT FROM EXCLUDED."totalAmount"${noItems}))`
+    : `${ON_CONFLICT_SET}
+     OR ("Order"."lastUpdateDate" = EXCLUDED."lastUpdateDate" AND ("Order"."raw" IS DISTINCT FROM EXCLUDED."raw"${noItems}))`
+}
+
+export const ON_CONFLICT_NEWER_ONLY = onConflict("api", false)
+export const ON_CONFLICT_NEWER_ONLY_REPORT = onConflict("report", false)
 
 /** Where a chunk of orders came from: the Orders API, or an order report. */
 export type OrderSource = "api" | "report"
@@ -242,23 +256,13 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
         FROM "document" d, jsonb_to_recordset(${rows}::jsonb)
           AS u(id text, mp text, od timestamptz, lu timestamptz, st text, fc text, sc text, ta text, cur text, ic int, raw jsonb)
         WHERE ${gate}
-        ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
-        RETURNING ${orderItems.returning})${itemParts(tenantId, kept.map((position) => chunk[position]!))}`
+        ${sql.literal(onConflict(source, ordersWithItems(kept.map((position) => chunk[position]!)) === undefined))}
+        RETURNING ${orderItems.returning}), ${itemParts(tenantId, kept.map((position) => chunk[position]!))}`
     }
 
-    /** The items of the orders written, after "upserted" (nothing when no order of the chunk carries items). */
-    const itemParts = (tenantId: string, orders: ReadonlyArray<Order>): Fragment => {
-      const known = ordersWithItems(orders)
-      if (known !== undefined && known.length === 0) return sql``
-      return sql`, ${orderItems.parts(tenantId, orderItems.fromJson(itemsJson(orders)), known, MARKETPLACE)}`
-    }
-
-    /** The staged items of the orders written (see `itemParts`). */
-    const stagedItemParts = (tenantId: string, staged: StagedOrders): Fragment => {
-      const known = ordersWithItems(staged.rows)
-      if (known !== undefined && known.length === 0) return sql``
-      return sql`, ${orderItems.parts(tenantId, orderItems.fromStaging, known, MARKETPLACE)}`
-    }
+    /** The items of the orders written, after "upserted". */
+    const itemParts = (tenantId: string, orders: ReadonlyArray<Order>): Fragment =>
+      orderItems.parts(tenantId, orderItems.fromJson(itemsJson(orders)), MARKETPLACE)
 
     /** One statement for the whole chunk (see `upsertParts`). */
     const upsert = (tenantId: string, chunk: ReadonlyArray<Order>, source: OrderSource = "api", rawFrom?: RawSource): Effect.Effect<UpsertResult> => {
@@ -289,8 +293,8 @@ export class OrderRepo extends Effect.Service<OrderRepo>()("ordersync/OrderRepo"
             SELECT gen_random_uuid()::text, ${tenantId}, ${MARKETPLACE}, u.id, u.mp, ${times}, u.st, u.fc, u.sc, u.ta,
               u.cur, u.ic, u.raw, ${stamps}
             FROM "OrderStaging" u
-            ${sql.literal(source === "report" ? ON_CONFLICT_NEWER_ONLY_REPORT : ON_CONFLICT_NEWER_ONLY)}
-            RETURNING ${orderItems.returning})${stagedItemParts(tenantId, staged)}
+            ${sql.literal(onConflict(source, ordersWithItems(staged.rows) === undefined))}
+            RETURNING ${orderItems.returning}), ${orderItems.parts(tenantId, orderItems.fromStaging, MARKETPLACE)}
           SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS changed FROM upserted`.pipe(
         // Two counts back instead of a row per order.
         Effect.map(([row]): UpsertResult => ({ inserted: row!.inserted, updated: row!.changed - row!.inserted }))
