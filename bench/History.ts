@@ -160,7 +160,7 @@ const copyBaseline = async (pg: Pg.Client, tenantId: string, batches: number) =>
     "orderStatus", "fulfillmentChannel", "salesChannel", "totalAmount"::text AS ta, "currency", "itemsCount", "raw"::text AS raw,
     row_number() OVER (ORDER BY "orderDate", "externalOrderId") AS n FROM "Order" WHERE "tenantId" = $1`, [tenantId])
   const total = Number((await pg.query(`SELECT count(*) AS n FROM b6_source`)).rows[0].n)
-  await pg.query(`TRUNCATE "Order"`)
+  await pg.query(`TRUNCATE "OrderItem", "Order"`)
   await pg.query("CHECKPOINT").catch(() => undefined)
   const size = Math.ceil(total / Math.max(1, batches))
   let millis = 0

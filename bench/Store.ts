@@ -107,7 +107,7 @@ export const store = async (db: BenchDatabase, quick: boolean) => {
       for (let k = 0; k < methods.length; k++) {
         const method = methods[(k + rep) % methods.length]!
         const batch = method === "perOrder" ? orders.slice(0, perOrderCount) : orders
-        await pg.query(`TRUNCATE "Order"`)
+        await pg.query(`TRUNCATE "OrderItem", "Order"`)
         await pg.query("CHECKPOINT").catch(() => undefined)
         const timed = async (run: () => Promise<unknown>) => {
           const started = performance.now()

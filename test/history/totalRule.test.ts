@@ -261,4 +261,34 @@ describe("the report total rule through reports", () => {
         expect(requestsOf(sim, "skewed", "createReport")).toBe(26)
       }).pipe(Effect.provide(engineFor(sim, { ORDERSYNC_HISTORY_SOURCE: "reports" })))
     }))
+  it.scopedLive("a rule decided from the first report is checked on every later chunk: an order priced otherwise there stops the report path", () =>
+    Effect.gen(function*() {
+      const sim = yield* simulator({ timeFactor: FACTOR, sellers: [testSeller("drifting", 6000, 74)] })
+      yield* Effect.gen(function*() {
+        yield* addSellers(sim)
+        const backfill = yield* Backfill
+        const tenants = yield* Tenants
+        const sql = yield* SqlClient.SqlClient
+        yield* backfill.runInitialBackfill("drifting", 365)
+        expect((yield* tenants.totalRule("drifting")).rule).toBe("additive")
+        // Months into the range (a later report), one order as if the Orders API had priced it with its tax inside:
+        // what a second marketplace with another convention would show.
+        const [drifted] = yield* sql<{ externalOrderId: string }>`
+          UPDATE "Order" SET "raw" = jsonb_set("raw", '{source}', '"api"'),
+            "totalAmount" = "totalAmount" - COALESCE(NULLIF("raw" #>> '{rows,0,item-tax}', '')::numeric, 0)
+              - COALESCE(NULLIF("raw" #>> '{rows,0,shipping-tax}', '')::numeric, 0) - COALESCE(NULLIF("raw" #>> '{rows,0,gift-wrap-tax}', '')::numeric, 0)
+          WHERE "id" = (SELECT "id" FROM "Order" WHERE "tenantId" = 'drifting' AND "totalAmount" IS NOT NULL
+            AND "raw" ->> 'source' = 'report' AND jsonb_array_length("raw" -> 'rows') = 1
+            AND NULLIF("raw" #>> '{rows,0,item-tax}', '')::numeric > 0
+            ORDER BY "orderDate" OFFSET 1000 LIMIT 1)
+          RETURNING "externalOrderId"`.pipe(Effect.orDie)
+        const status = yield* backfill.runInitialBackfill("drifting", 365, { restart: true })
+        expect(status.initialBackfillStatus).toBe("success")
+        const rule = yield* tenants.totalRule("drifting")
+        expect(rule.rule).toBe("none")
+        expect(rule.reason).toMatch(new RegExp(`order ${drifted!.externalOrderId}.*where this tenant's rule was additive$`))
+        expect(status.progress.historySource).toBe("orders")
+        expect(status.progress.reports).toMatchObject({ totalRule: "none" })
+      }).pipe(Effect.provide(engineFor(sim, { ORDERSYNC_HISTORY_SOURCE: "reports" })))
+    }))
 })

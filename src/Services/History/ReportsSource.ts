@@ -69,7 +69,7 @@ interface Tally {
  * orders are decoded again with the rule once known, or decide it: see `ruled`).
  */
 type Prepared =
-  | { readonly _tag: "Staged"; readonly chunk: StagedChunk }
+  | { readonly _tag: "Staged"; readonly chunk: StagedChunk; readonly rule: ReportTotalRule; readonly orders: ReadonlyArray<DecodedOrder>; readonly header: ReportHeader }
   | { readonly _tag: "Unruled"; readonly orders: ReadonlyArray<DecodedOrder>; readonly header: ReportHeader }
 
 /** What the sink is handed, in order: a chunk of a document, a window all stored, or a barrier to drain. */
@@ -247,7 +247,9 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
               const step: Step = {
                 _tag: "Chunk",
                 window,
-                prepared: chunk.rule === null ? { _tag: "Unruled", orders: own, header: chunk.header } : { _tag: "Staged", chunk: stage(own) },
+                prepared: chunk.rule === null
+                  ? { _tag: "Unruled", orders: own, header: chunk.header }
+                  : { _tag: "Staged", chunk: stage(own), rule: chunk.rule, orders: own, header: chunk.header },
                 rowsThrough: chunk.rowsThrough,
                 dropped: chunk.orders.length - own.length,
                 startedAt
@@ -262,7 +264,8 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
     }
 
     /**
-     * A chunk ready to commit under the tenant's rule, and the rule it decided, if it did. While the rule is not known,
+     * A chunk ready to commit under the tenant's rule, and the rule it decided, if it did. Once known, the rule is
+     * checked against the chunk's orders the Orders API priced in the same version, if any. While it is not known,
      * the chunk's orders already stored from the Orders API in the same version (one query by ids: the planner's
      * sample, in the first report) are compared (Domain/TotalRule.ts): a rule that gives every one's total is decided
      * and the chunk decoded again with it; no rule fits: the report path stops (`ReportTotalsUntrusted`). A chunk
@@ -272,18 +275,34 @@ export class ReportsSource extends Effect.Service<ReportsSource>()("ordersync/Re
      */
     const ruled = (lease: Lease, seller: SellerAuth, marketplaceIds: ReadonlyArray<string>, prepared: Prepared) =>
       Effect.gen(function*() {
-        if (prepared._tag === "Staged") return { chunk: prepared.chunk, decided: undefined }
         const { header } = prepared
         const chunk = prepared.orders
         const withRule = (rule: ReportTotalRule) => stage(rule === "additive" ? chunk : chunk.map((o) => redecode(header, o, rule)))
-        const known = rules.get(lease.tenantId)?.rule ?? null
-        if (known !== null) return { chunk: withRule(known), decided: undefined }
+        const known = prepared._tag === "Staged" ? prepared.rule : rules.get(lease.tenantId)?.rule ?? null
         const priced = chunk.flatMap((o) => o._tag === "Order" && o.order.totalAmount !== null ? [o.order] : [])
         const byId = new Map(priced.map((o) => [o.externalOrderId, o]))
         const money = (id: string) => rowsMoney(header, (byId.get(id)!.raw as ReportRaw).rows)
         const pairs = (api: ReadonlyArray<{ readonly externalOrderId: string; readonly totalAmount: string; readonly currency: string | null }>) =>
           api.map((a) => ({ externalOrderId: a.externalOrderId, apiTotal: a.totalAmount, apiCurrency: a.currency, rows: money(a.externalOrderId) }))
         const stored = yield* totalRules.pricedByApi(lease.tenantId, priced)
+        if (known !== null) {
+          // Decided once, checked on every chunk that holds orders the Orders API priced too: a tenant whose
+          // marketplaces count tax differently (one rule per tenant) shows it there, and the report path stops.
+          const check = decideTotalRule(pairs(stored))
+          if (check._tag === "NoneFits") return yield* new ReportTotalsUntrusted({ decided: "none", reason: check.reason })
+          if (check._tag === "Decided" && check.rule !== known) {
+            const odd = pairs(stored).find((pair) => {
+              const alone = decideTotalRule([pair])
+              return alone._tag === "Decided" && alone.rule !== known
+            })!
+            return yield* new ReportTotalsUntrusted({
+              decided: "none",
+              reason: `order ${odd.externalOrderId} totals ${odd.apiTotal}${odd.apiCurrency === null ? "" : ` ${odd.apiCurrency}`} in the ` +
+                `Orders API, which only ${check.rule} gives from the report's rows, where this tenant's rule was ${known}`
+            })
+          }
+          return { chunk: prepared._tag === "Staged" ? prepared.chunk : withRule(known), decided: undefined }
+        }
         let decision = decideTotalRule(pairs(stored))
         const taxed = decision._tag === "Undecided" ? priced.filter((o) => carriesTax(money(o.externalOrderId))) : []
         if (taxed.length > 0) {

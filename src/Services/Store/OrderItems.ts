@@ -155,8 +155,11 @@ export class OrderItems extends Effect.Service<OrderItems>()("ordersync/OrderIte
     const parts = (tenantId: string, rows: Fragment, marketplace: string): Fragment => {
       return sql`"itemRows" AS MATERIALIZED (${rows}),
         "itemsGone" AS (
-          DELETE FROM "OrderItem" x USING "upserted" u
-          WHERE x."tenantId" = ${tenantId} AND x."marketplace" = ${marketplace} AND x."externalOrderId" = u."externalOrderId"
+          -- By the orders' ids as one array (an index scan on "orderId" per id), not a join the planner may answer
+          -- by reading every item of the tenant (a page took 18 ms at 10k orders and 76 ms at 60k). An order just
+          -- inserted has no items yet.
+          DELETE FROM "OrderItem" x
+          WHERE x."orderId" = ANY (ARRAY(SELECT u."id" FROM "upserted" u WHERE NOT u.inserted))
             AND NOT EXISTS (SELECT 1 FROM "itemRows" r WHERE r.o = x."externalOrderId" AND r.iid = x."orderItemId")),
         "itemsPut" AS (
           INSERT INTO "OrderItem" ("id", "orderId", "tenantId", "marketplace", "externalOrderId", "orderItemId", "sku",
