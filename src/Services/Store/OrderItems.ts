@@ -155,18 +155,19 @@ export class OrderItems extends Effect.Service<OrderItems>()("ordersync/OrderIte
     const parts = (tenantId: string, rows: Fragment, marketplace: string): Fragment => {
       return sql`"itemRows" AS MATERIALIZED (${rows}),
         "itemsGone" AS (
-          -- By the orders' ids as one array (an index scan on "orderId" per id), not a join the planner may answer
-          -- by reading every item of the tenant (a page took 18 ms at 10k orders and 76 ms at 60k). An order just
-          -- inserted has no items yet.
+          -- By the orders' ids as one array (the key's index, per id), not a join the planner may answer by reading
+          -- every item of the tenant (a page took 18 ms at 10k orders and 76 ms at 60k). An order just inserted has
+          -- no items yet.
           DELETE FROM "OrderItem" x
-          WHERE x."orderId" = ANY (ARRAY(SELECT u."id" FROM "upserted" u WHERE NOT u.inserted))
+          WHERE x."tenantId" = ${tenantId} AND x."marketplace" = ${marketplace}
+            AND x."externalOrderId" = ANY (ARRAY(SELECT u."externalOrderId" FROM "upserted" u WHERE NOT u.inserted))
             AND NOT EXISTS (SELECT 1 FROM "itemRows" r WHERE r.o = x."externalOrderId" AND r.iid = x."orderItemId")),
         "itemsPut" AS (
-          INSERT INTO "OrderItem" ("id", "orderId", "tenantId", "marketplace", "externalOrderId", "orderItemId", "sku",
+          INSERT INTO "OrderItem" ("orderId", "tenantId", "marketplace", "externalOrderId", "orderItemId", "sku",
             "asin", "title", "quantity", "quantityShipped", "itemPrice", "itemTax", "shippingPrice", "shippingTax",
             "giftWrapPrice", "giftWrapTax", "promotionDiscount", "currency", "itemStatus", "raw", "lastUpdateDate",
             "createdAt", "updatedAt")
-          SELECT gen_random_uuid()::text, u."id", ${tenantId}, ${marketplace}, r.o, r.iid, r.sku, r.asin, r.ti, r.q, r.qs,
+          SELECT u."id", ${tenantId}, ${marketplace}, r.o, r.iid, r.sku, r.asin, r.ti, r.q, r.qs,
             r.ip, r.it, r.sp, r.st, r.gp, r.gt, r.pd, r.cur, r.ist, COALESCE(r.raw, u."raw" #> r.path), ${lastUpdate},
             ${now}, ${now}
           FROM "itemRows" r JOIN "upserted" u ON u."externalOrderId" = r.o
