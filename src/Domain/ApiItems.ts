@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { isDecimal, sameAmount, subtractAmount, sumAmounts, type Term } from "./Money.js"
-import type { OrderItem } from "./Order.js"
+import { NO_MONEY, type OrderItem } from "./Order.js"
 
 // An order's items as the Orders API sends them. 2026-01-01 carries them in every order (`orderItems` is required in
 // `definitions/Order` of orders_2026-01-01.json), their money in each item's `proceeds` (asked for with
@@ -26,13 +26,22 @@ interface Parts {
 const TAX_SUBTYPE: Readonly<Record<string, keyof Parts>> = { ITEM: "itemTax", SHIPPING: "shippingTax", GIFT_WRAP: "giftWrapTax" }
 const CATEGORY: Readonly<Record<string, keyof Parts>> = { ITEM: "item", SHIPPING: "shipping", GIFT_WRAP: "giftWrap", COD_FEE: "other", OTHER: "other" }
 
-/** A Money object's amount, checked; the currency is gathered into `currencies`. */
-const amountOf = (money: unknown, where: string, currencies: Set<string>): Either.Either<string, string> => {
-  if (!isRecord(money) || typeof money.amount !== "string") return Either.left(`${where} has no amount`)
-  if (!isDecimal(money.amount)) return Either.left(`${where} "${money.amount.slice(0, 40)}" is not a decimal number`)
-  if (typeof money.currencyCode === "string") currencies.add(money.currencyCode)
-  return Either.right(money.amount)
+/**
+ * A Money object's amount, checked, by the API version's names (2026-01-01 `amount`/`currencyCode`, v0
+ * `Amount`/`CurrencyCode`); the currency is gathered into `currencies`.
+ */
+const moneyAmount = (names: readonly [amount: string, currency: string]) =>
+(money: unknown, where: string, currencies: Set<string>): Either.Either<string, string> => {
+  const [amountKey, currencyKey] = names
+  const amount = isRecord(money) ? money[amountKey] : undefined
+  if (typeof amount !== "string") return Either.left(`${where} has no ${amountKey}`)
+  if (!isDecimal(amount)) return Either.left(`${where} "${amount.slice(0, 40)}" is not a decimal number`)
+  const currency = (money as Record<string, unknown>)[currencyKey]
+  if (typeof currency === "string") currencies.add(currency)
+  return Either.right(amount)
 }
+
+const amountOf = moneyAmount(["amount", "currencyCode"])
 
 interface ItemMoney {
   readonly itemPrice: string
@@ -111,16 +120,7 @@ export const proceedsMoney = (proceeds: Record<string, unknown>, where: string):
   return Either.right(money)
 }
 
-const UNPRICED = {
-  itemPrice: null,
-  itemTax: null,
-  shippingPrice: null,
-  shippingTax: null,
-  giftWrapPrice: null,
-  giftWrapTax: null,
-  promotionDiscount: null,
-  currency: null
-} as const
+const UNPRICED = NO_MONEY
 
 /** An item's state from the order's status and the item's fulfilled quantity (the API has no item status). */
 const itemStatus2026 = (orderStatus: string, ordered: number, fulfilled: number | null): string => {
@@ -191,14 +191,11 @@ export interface ItemsV0 {
 /** Where the sales tax comes on top of the prices; everywhere else Amazon's prices include VAT or GST. */
 const TAX_ON_TOP_CURRENCIES: ReadonlySet<string> = new Set(["USD", "CAD"])
 
+const amountOfV0 = moneyAmount(["Amount", "CurrencyCode"])
+
 /** A v0 Money object's amount, checked (absent → none); the currency is gathered into `currencies`. */
-const amountV0 = (money: unknown, where: string, currencies: Set<string>): Either.Either<string | undefined, string> => {
-  if (money === undefined || money === null) return Either.right(undefined)
-  if (!isRecord(money) || typeof money.Amount !== "string") return Either.left(`${where} has no Amount`)
-  if (!isDecimal(money.Amount)) return Either.left(`${where} "${money.Amount.slice(0, 40)}" is not a decimal number`)
-  if (typeof money.CurrencyCode === "string") currencies.add(money.CurrencyCode)
-  return Either.right(money.Amount)
-}
+const amountV0 = (money: unknown, where: string, currencies: Set<string>): Either.Either<string | undefined, string> =>
+  money === undefined || money === null ? Either.right(undefined) : amountOfV0(money, where, currencies)
 
 /** One priced item's amounts as Amazon sent them ("0" where a part is absent); discounts by their absolute value. */
 interface PricesV0 {

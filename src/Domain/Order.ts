@@ -59,9 +59,8 @@ export interface OrderItem {
   readonly raw: { readonly path: ReadonlyArray<string> } | { readonly value: unknown }
 }
 
-/** The item without money: where its order has no total (a Pending order), its items show none either. */
-export const withoutMoney = (item: OrderItem): OrderItem => ({
-  ...item,
+/** An item's money where Amazon shows none. */
+export const NO_MONEY = {
   itemPrice: null,
   itemTax: null,
   shippingPrice: null,
@@ -70,7 +69,10 @@ export const withoutMoney = (item: OrderItem): OrderItem => ({
   giftWrapTax: null,
   promotionDiscount: null,
   currency: null
-})
+} as const
+
+/** The item without money: where its order has no total (a Pending order), its items show none either. */
+export const withoutMoney = (item: OrderItem): OrderItem => ({ ...item, ...NO_MONEY })
 
 /** An order Amazon sent that did not decode: kept with the reason, never dropped. */
 export interface QuarantinedOrder {
