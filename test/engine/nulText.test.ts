@@ -43,7 +43,8 @@ describe("orders holding a NUL character", () => {
         expect(status.initialBackfillStatus).toBe("success")
         const sql = yield* SqlClient.SqlClient
         const counts = yield* sql<{ externalOrderId: string; items: number }>`
-          SELECT o."externalOrderId", (SELECT count(*)::int FROM "OrderItem" i WHERE i."orderId" = o."id") AS items
+          SELECT o."externalOrderId", (SELECT count(*)::int FROM "OrderItem" i WHERE i."tenantId" = o."tenantId" AND i."marketplace" = o."marketplace"
+            AND i."externalOrderId" = o."externalOrderId") AS items
           FROM "Order" o WHERE o."tenantId" = 'nul-items'`
         const without = counts.filter((c) => c.items === 0)
         expect(without.length).toBeGreaterThan(0)

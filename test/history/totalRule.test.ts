@@ -133,11 +133,11 @@ describe("report chunks and the rule", () => {
 const partsDisagree = (tenantId: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql<{ externalOrderId: string; totalAmount: string; parts: string }>`
-      SELECT o."externalOrderId", o."totalAmount"::text AS "totalAmount",
+      SELECT "externalOrderId", o."totalAmount"::text AS "totalAmount",
         sum(i."itemPrice" + i."itemTax" + i."shippingPrice" + i."shippingTax" + i."giftWrapPrice" + i."giftWrapTax" - i."promotionDiscount")::text AS "parts"
-      FROM "Order" o JOIN "OrderItem" i ON i."orderId" = o."id"
-      WHERE o."tenantId" = ${tenantId} AND o."totalAmount" IS NOT NULL
-      GROUP BY o."id"
+      FROM "Order" o JOIN "OrderItem" i USING ("tenantId", "marketplace", "externalOrderId")
+      WHERE "tenantId" = ${tenantId} AND o."totalAmount" IS NOT NULL
+      GROUP BY o."id", "externalOrderId"
       HAVING o."totalAmount" IS DISTINCT FROM sum(i."itemPrice" + i."itemTax" + i."shippingPrice" + i."shippingTax" + i."giftWrapPrice" + i."giftWrapTax" - i."promotionDiscount")
       LIMIT 10`.pipe(Effect.orDie))
 
